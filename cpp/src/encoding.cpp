@@ -1,0 +1,183 @@
+#include "pyauth/encoding.hpp"
+
+#include <array>
+#include <cstdint>
+
+namespace pyauth {
+namespace {
+
+constexpr char kB64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kB64Std[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr char kB32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+constexpr std::uint8_t kInvalid = 0xFF;
+
+template <std::size_t N>
+constexpr std::array<std::uint8_t, 256> reverse_table(const char (&alphabet)[N], bool casefold) {
+  std::array<std::uint8_t, 256> t{};
+  for (auto& v : t) v = kInvalid;
+  for (std::size_t i = 0; i + 1 < N; ++i) {
+    const auto c = static_cast<unsigned char>(alphabet[i]);
+    t[c] = static_cast<std::uint8_t>(i);
+    if (casefold && c >= 'A' && c <= 'Z') t[c + ('a' - 'A')] = static_cast<std::uint8_t>(i);
+  }
+  return t;
+}
+
+constexpr auto kB64UrlRev = reverse_table(kB64Url, false);
+constexpr auto kB64StdRev = reverse_table(kB64Std, false);
+constexpr auto kB32Rev = reverse_table(kB32, true);
+
+void b64_encode(std::string_view in, std::string& out, const char* alphabet, bool padded) {
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  const std::size_t n = in.size();
+  std::size_t i = 0;
+  out.reserve(out.size() + (n + 2) / 3 * 4);
+  for (; i + 3 <= n; i += 3) {
+    const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8) | p[i + 2];
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
+    out.push_back(alphabet[(v >> 6) & 63]);
+    out.push_back(alphabet[v & 63]);
+  }
+  const std::size_t rest = n - i;
+  if (rest == 1) {
+    const std::uint32_t v = std::uint32_t{p[i]} << 16;
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
+    if (padded) out.append("==");
+  } else if (rest == 2) {
+    const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8);
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
+    out.push_back(alphabet[(v >> 6) & 63]);
+    if (padded) out.push_back('=');
+  }
+}
+
+// Decodes unpadded base64 text with the given reverse table, refusing anything that is
+// not the canonical encoding (bad characters, a dangling sextet, non-zero spare bits).
+bool b64_decode_unpadded(std::string_view in, std::string& out,
+                         const std::array<std::uint8_t, 256>& rev) {
+  out.clear();
+  const std::size_t n = in.size();
+  if (n % 4 == 1) return false;
+  out.reserve(n / 4 * 3 + 2);
+  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const std::uint8_t a = rev[p[i]], b = rev[p[i + 1]], c = rev[p[i + 2]], d = rev[p[i + 3]];
+    if ((a | b | c | d) == kInvalid || ((a | b | c | d) & 0xC0) != 0) return false;
+    const std::uint32_t v = (std::uint32_t{a} << 18) | (std::uint32_t{b} << 12) |
+                            (std::uint32_t{c} << 6) | d;
+    out.push_back(static_cast<char>(v >> 16));
+    out.push_back(static_cast<char>((v >> 8) & 0xFF));
+    out.push_back(static_cast<char>(v & 0xFF));
+  }
+  const std::size_t rest = n - i;
+  if (rest == 2) {
+    const std::uint8_t a = rev[p[i]], b = rev[p[i + 1]];
+    if (a == kInvalid || b == kInvalid || (b & 0x0F) != 0) return false;
+    out.push_back(static_cast<char>((a << 2) | (b >> 4)));
+  } else if (rest == 3) {
+    const std::uint8_t a = rev[p[i]], b = rev[p[i + 1]], c = rev[p[i + 2]];
+    if (a == kInvalid || b == kInvalid || c == kInvalid || (c & 0x03) != 0) return false;
+    out.push_back(static_cast<char>((a << 2) | (b >> 4)));
+    out.push_back(static_cast<char>(((b & 0x0F) << 4) | (c >> 2)));
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string base64url_encode(std::string_view bytes) {
+  std::string out;
+  b64_encode(bytes, out, kB64Url, false);
+  return out;
+}
+
+void base64url_encode_append(std::string_view bytes, std::string& out) {
+  b64_encode(bytes, out, kB64Url, false);
+}
+
+bool base64url_decode(std::string_view text, std::string& out) {
+  return b64_decode_unpadded(text, out, kB64UrlRev);
+}
+
+std::string base64_encode(std::string_view bytes, bool padded) {
+  std::string out;
+  b64_encode(bytes, out, kB64Std, padded);
+  return out;
+}
+
+bool base64_decode(std::string_view text, std::string& out, bool padded) {
+  if (padded) {
+    if (text.size() % 4 != 0) {
+      out.clear();
+      return false;
+    }
+    std::size_t pad = 0;
+    while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
+    text.remove_suffix(pad);
+    // "==" must stand for exactly one byte and "=" for two: the unpadded rest checks that.
+    if (pad != 0 && text.size() % 4 != 4 - pad) {
+      out.clear();
+      return false;
+    }
+  }
+  return b64_decode_unpadded(text, out, kB64StdRev);
+}
+
+std::string base32_encode(std::string_view bytes, bool padded) {
+  std::string out;
+  out.reserve((bytes.size() + 4) / 5 * 8);
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (const char ch : bytes) {
+    buffer = (buffer << 8) | static_cast<unsigned char>(ch);
+    bits += 8;
+    while (bits >= 5) {
+      out.push_back(kB32[(buffer >> (bits - 5)) & 31]);
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out.push_back(kB32[(buffer << (5 - bits)) & 31]);
+  if (padded) {
+    while (out.size() % 8 != 0) out.push_back('=');
+  }
+  return out;
+}
+
+bool base32_decode(std::string_view text, std::string& out) {
+  out.clear();
+  // Optional padding, but if present it must complete the last 8-character group.
+  std::size_t end = text.size();
+  while (end > 0 && text[end - 1] == '=') --end;
+  if (end != text.size() && text.size() % 8 != 0) return false;
+  const std::size_t tail = end % 8;
+  // Valid lengths of the last group: 2, 4, 5, 7 characters (1, 2, 3, 4 bytes) or full.
+  if (tail == 1 || tail == 3 || tail == 6) return false;
+  out.reserve(end * 5 / 8);
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (std::size_t i = 0; i < end; ++i) {
+    const std::uint8_t v = kB32Rev[static_cast<unsigned char>(text[i])];
+    if (v == kInvalid) {
+      out.clear();
+      return false;
+    }
+    buffer = ((buffer << 5) | v) & 0xFFFF;
+    bits += 5;
+    if (bits >= 8) {
+      out.push_back(static_cast<char>((buffer >> (bits - 8)) & 0xFF));
+      bits -= 8;
+    }
+  }
+  // The spare bits of the last character must be zero (canonical encoding).
+  if (bits > 0 && (buffer & ((1u << bits) - 1)) != 0) {
+    out.clear();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace pyauth
