@@ -1,0 +1,86 @@
+# pyauth — `make test` and `make run` are all a newcomer needs: on a fresh Debian machine
+# they install the system libraries, create .venv, build the C++ core and run.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+JOBS ?= 2
+WERROR ?= $(if $(CI),ON,OFF)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := build-essential cmake pkg-config libssl-dev libsodium-dev libsimdjson-dev \
+                libgtest-dev libbenchmark-dev python3-venv
+CORE_SOURCES := CMakeLists.txt pyproject.toml $(shell find cpp -type f -name '*.[ch]pp' 2>/dev/null)
+CPP_BUILD := build/cpp
+
+.PHONY: help deps venv build test test-cpp test-py lint bench run clean
+
+help:
+	@echo "make test   build everything and run the C++ and Python suites"
+	@echo "make run    serve the reference backend (django_app)"
+	@echo "make bench  benchmarks against PyJWT, joserfc, pyotp, argon2-cffi, Django"
+	@echo "make lint   ruff and mypy --strict"
+
+# System libraries from Debian, installed only when one is missing.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+# The virtual environment with the build backend and the test, bench and lint tools.
+$(VENV)/.stamp-deps: pyproject.toml | deps
+	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	$(PIP) install "scikit-build-core>=0.10" "pybind11>=2.13"
+	$(PY) -c 'import tomllib; d = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
+	  print("\n".join(d["dependencies"] + [r for k in ("test", "bench", "dev") for r in d["optional-dependencies"][k]]))' \
+	  > $(VENV)/requirements.txt
+	$(PIP) install -r $(VENV)/requirements.txt
+	touch $@
+
+venv: $(VENV)/.stamp-deps
+
+# pyauth installed editable: Python files from the tree, pyauth._core built by
+# scikit-build-core in build/ (incrementally on every later `make`).
+$(VENV)/.stamp-build: $(VENV)/.stamp-deps $(CORE_SOURCES)
+	PYAUTH_WERROR=$(WERROR) CMAKE_BUILD_PARALLEL_LEVEL=$(JOBS) \
+	  $(PIP) install --no-build-isolation --no-deps -e .
+	touch $@
+
+build: $(VENV)/.stamp-build
+
+test-cpp: deps
+	cmake -S . -B $(CPP_BUILD) -DPYAUTH_BUILD_TESTS=ON -DPYAUTH_WERROR=$(WERROR) > /dev/null
+	cmake --build $(CPP_BUILD) -j $(JOBS)
+	ctest --test-dir $(CPP_BUILD) --output-on-failure -j $(JOBS)
+
+test-py: build
+	$(PY) -m pytest -q
+
+test: test-cpp test-py
+
+lint: venv
+	$(VENV)/bin/ruff check pyauth tests bench
+	$(VENV)/bin/ruff format --check pyauth tests bench
+	$(VENV)/bin/mypy
+
+bench: build
+	cmake -S . -B build/bench -DPYAUTH_BUILD_BENCH=ON > /dev/null
+	cmake --build build/bench -j $(JOBS) --target pyauth_bench_primitives
+	$(PY) bench/run.py --primitives build/bench/pyauth_bench_primitives
+
+run: build
+	@if [ ! -d django_app ]; then \
+	  echo "django_app, the reference backend, arrives with issue 3; nothing to serve yet." >&2; exit 1; \
+	fi
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+clean:
+	rm -rf build $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,415 @@
+"""JSON Web Tokens on pyauth's C++ core, with PyJWT's calling convention.
+
+``import jwt`` becomes ``from pyauth import jwt``::
+
+    token = jwt.encode({"sub": "42", "exp": exp}, secret, algorithm="HS256")
+    claims = jwt.decode(token, secret, algorithms=["HS256"], audience="api")
+
+Keys are taken as PyJWT takes them (an HMAC secret or a PEM key as ``str`` or
+``bytes``) or as prepared :class:`Key` / :class:`KeySet` objects. Key material passed
+as text is parsed once and cached, so passing the same string on every call costs a
+dictionary lookup, not a parse.
+
+Stricter than PyJWT, as RFC 8725 asks: an HMAC secret shorter than the hash output is
+refused, every key is bound to one algorithm, padded or non-canonical base64url,
+duplicate JSON members, unknown ``crit`` parameters and tokens over 8 KiB are refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from calendar import timegm
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any, Final, TypeAlias
+
+import orjson
+
+from pyauth import _core
+from pyauth.exceptions import (
+    DecodeError,
+    ExpiredSignatureError,
+    ImmatureSignatureError,
+    InvalidAlgorithmError,
+    InvalidAudienceError,
+    InvalidIssuedAtError,
+    InvalidIssuerError,
+    InvalidKeyError,
+    InvalidSignatureError,
+    InvalidSubjectError,
+    InvalidTokenError,
+    InvalidTokenTypeError,
+    MissingRequiredClaimError,
+    NoMatchingKeyError,
+    PyJWTError,
+    TokenTooLargeError,
+    UnsupportedAlgorithmError,
+    UnsupportedCriticalHeaderError,
+    WeakKeyError,
+)
+
+__all__ = [
+    "ALGORITHMS",
+    "DecodeError",
+    "ExpiredSignatureError",
+    "ImmatureSignatureError",
+    "InvalidAlgorithmError",
+    "InvalidAudienceError",
+    "InvalidIssuedAtError",
+    "InvalidIssuerError",
+    "InvalidKeyError",
+    "InvalidSignatureError",
+    "InvalidSubjectError",
+    "InvalidTokenError",
+    "InvalidTokenTypeError",
+    "Key",
+    "KeySet",
+    "MissingRequiredClaimError",
+    "NoMatchingKeyError",
+    "PyJWTError",
+    "TokenTooLargeError",
+    "UnsupportedAlgorithmError",
+    "UnsupportedCriticalHeaderError",
+    "WeakKeyError",
+    "decode",
+    "decode_complete",
+    "encode",
+    "generate_key",
+    "get_unverified_header",
+    "load_jwks",
+    "load_key",
+]
+
+Key = _core.Key
+KeySet = _core.KeySet
+
+KeyLike: TypeAlias = "str | bytes | _core.Key | _core.KeySet"
+
+#: Every algorithm pyauth signs and verifies ("none" is not one of them).
+ALGORITHMS: Final[tuple[str, ...]] = tuple(_core.algorithms())
+
+_TIME_CLAIMS: Final = ("exp", "iat", "nbf")
+_PEM_MARKER: Final = b"-----BEGIN"
+_OPTION_FLAGS: Final = ("verify_exp", "verify_nbf", "verify_iat", "verify_aud", "verify_iss")
+_KNOWN_OPTIONS: Final = frozenset(
+    (*_OPTION_FLAGS, "verify_signature", "verify_sub", "verify_jti", "require", "strict_aud")
+)
+
+
+# --- keys ---------------------------------------------------------------------------
+
+
+def _as_bytes(value: str | bytes, what: str) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    raise TypeError(f"{what} must be str or bytes, not {type(value).__name__}")
+
+
+def load_key(
+    material: str | bytes | Mapping[str, Any], algorithm: str, kid: str | None = None
+) -> Key:
+    """Parse key material once into a :class:`Key` bound to ``algorithm``.
+
+    ``material`` is an HMAC secret (for HS256/384/512), a PEM key or certificate, or a
+    JWK (a mapping, or its JSON text starting with ``{``)."""
+    if isinstance(material, Mapping):
+        jwk = orjson.dumps(dict(material))
+        return _core.key_from_jwk(jwk, algorithm)
+    raw = _as_bytes(material, "key")
+    if _core.is_hmac(algorithm):
+        return _core.key_from_secret(algorithm, raw, kid or "")
+    if raw.lstrip().startswith(_PEM_MARKER):
+        return _core.key_from_pem(algorithm, raw, kid or "")
+    if raw.lstrip().startswith(b"{"):
+        return _core.key_from_jwk(raw, algorithm)
+    raise InvalidKeyError(f"{algorithm} needs a PEM or JWK key; got neither")
+
+
+def generate_key(algorithm: str, kid: str | None = None) -> Key:
+    """A fresh private key for ``algorithm`` (RSA 2048; HMAC: a random secret)."""
+    return _core.generate_key(algorithm, kid or "")
+
+
+def load_jwks(document: str | bytes | Mapping[str, Any]) -> KeySet:
+    """A :class:`KeySet` from a JWK Set (``{"keys": [...]}``); entries pyauth cannot use
+    for signatures are skipped, as RFC 7517 §5 allows."""
+    raw = (
+        orjson.dumps(dict(document))
+        if isinstance(document, Mapping)
+        else _as_bytes(document, "JWKS")
+    )
+    return _core.keyset_from_jwks(raw)
+
+
+@lru_cache(maxsize=256)
+def _signing_key(material: str | bytes, algorithm: str) -> Key:
+    return load_key(material, algorithm)
+
+
+@lru_cache(maxsize=256)
+def _verification_keys(material: str | bytes | Key, algorithms: tuple[str, ...]) -> KeySet:
+    """One key per allowed algorithm the material fits. A PEM RSA key with
+    ["RS256", "PS256"] gives two keys; with ["HS256"] it gives none, and that is an
+    error: it is the HS-with-public-key confusion."""
+    if isinstance(material, Key):
+        return KeySet([material])
+    keys: list[Key] = []
+    first_error: PyJWTError | None = None
+    for alg in algorithms:
+        try:
+            keys.append(load_key(material, alg))
+        except PyJWTError as exc:  # this key does not fit this algorithm: skip it
+            if first_error is None:
+                first_error = exc
+    if not keys:
+        raise first_error or InvalidKeyError("no algorithm to load the key for")
+    return KeySet(keys)
+
+
+def _keyset(key: KeyLike, algorithms: tuple[str, ...]) -> KeySet:
+    if isinstance(key, KeySet):
+        return key
+    if isinstance(key, (str, bytes, Key)):
+        return _verification_keys(key, algorithms)
+    raise TypeError(f"key must be str, bytes, Key or KeySet, not {type(key).__name__}")
+
+
+# --- encode -------------------------------------------------------------------------
+
+
+def _json(value: Any, json_encoder: type[json.JSONEncoder] | None) -> bytes:
+    if json_encoder is not None:
+        return json.dumps(value, separators=(",", ":"), cls=json_encoder).encode("utf-8")
+    return orjson.dumps(value)
+
+
+@lru_cache(maxsize=64)
+def _plain_header(algorithm: str) -> bytes:
+    return orjson.dumps({"alg": algorithm, "typ": "JWT"})
+
+
+def encode(
+    payload: Mapping[str, Any],
+    key: KeyLike,
+    algorithm: str | None = "HS256",
+    headers: Mapping[str, Any] | None = None,
+    json_encoder: type[json.JSONEncoder] | None = None,
+    sort_headers: bool = True,
+) -> str:
+    """Sign ``payload`` as a JWT (JWS compact serialization), as PyJWT's ``jwt.encode``.
+
+    ``exp``, ``iat`` and ``nbf`` given as ``datetime`` become NumericDates. ``key`` is
+    a secret or PEM (``str``/``bytes``) or a :class:`Key`, whose own algorithm and
+    ``kid`` are used when ``algorithm`` is None."""
+    if not isinstance(payload, Mapping):
+        raise TypeError("Expecting a dict object, as JWT only supports JSON objects as payloads.")
+    if any(isinstance(payload.get(c), datetime) for c in _TIME_CLAIMS):
+        payload = dict(payload)
+        for claim in _TIME_CLAIMS:
+            value = payload.get(claim)
+            if isinstance(value, datetime):
+                payload[claim] = timegm(value.utctimetuple())
+    if headers and headers.get("alg"):
+        algorithm = headers["alg"]
+    if isinstance(key, Key):
+        signer = key
+        if algorithm is not None and algorithm != key.algorithm:
+            raise InvalidKeyError(
+                f"the key is bound to {key.algorithm} and cannot sign {algorithm}"
+            )
+        algorithm = key.algorithm
+    else:
+        if algorithm is None:
+            raise InvalidAlgorithmError("an algorithm is required to sign with raw key material")
+        if algorithm not in ALGORITHMS:
+            raise UnsupportedAlgorithmError(f"Algorithm {algorithm!r} is not supported")
+        signer = _signing_key(key, algorithm)
+    if headers is None and signer.kid is None:
+        header = _plain_header(algorithm)
+    else:
+        fields: dict[str, Any] = {"alg": algorithm, "typ": "JWT"}
+        if signer.kid is not None:
+            fields["kid"] = signer.kid
+        if headers:
+            fields.update(headers)
+            fields["alg"] = algorithm
+            if not fields.get("typ"):
+                fields.pop("typ", None)
+        if sort_headers:
+            fields = dict(sorted(fields.items()))
+        header = _json(fields, json_encoder)
+    return _core.sign_compact(header, _json(payload, json_encoder), signer)
+
+
+# --- decode -------------------------------------------------------------------------
+
+
+def _strings(value: str | Iterable[str] | None, what: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, bytes):
+        raise TypeError(f"{what} must be str or an iterable of str")
+    out = tuple(value)
+    if not all(isinstance(v, str) for v in out):
+        raise TypeError(f"{what} must be str or an iterable of str")
+    return out
+
+
+@lru_cache(maxsize=256)
+def _prepared(
+    algorithms: tuple[str, ...],
+    leeway: float,
+    flags: tuple[bool, bool, bool, bool, bool],
+    audience: tuple[str, ...],
+    issuer: tuple[str, ...],
+    required: tuple[str, ...],
+    type_claim: str,
+    expected_type: str,
+) -> _core.VerifyOptions:
+    return _core.VerifyOptions(
+        list(algorithms),
+        leeway,
+        *flags,
+        list(audience),
+        list(issuer),
+        list(required),
+        type_claim,
+        expected_type,
+        [],
+    )
+
+
+def _leeway_seconds(leeway: float | timedelta) -> float:
+    seconds = leeway.total_seconds() if isinstance(leeway, timedelta) else float(leeway)
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError("leeway must be a non-negative number of seconds")
+    return seconds
+
+
+def _verify_options(
+    algorithms: Sequence[str] | None,
+    options: Mapping[str, Any] | None,
+    audience: str | Iterable[str] | None,
+    issuer: str | Sequence[str] | None,
+    leeway: float | timedelta,
+    token_type: tuple[str, str] | None,
+) -> tuple[tuple[str, ...], _core.VerifyOptions]:
+    if not algorithms:
+        raise DecodeError(
+            'It is required that you pass in a value for the "algorithms" argument when '
+            "calling decode()."
+        )
+    if isinstance(algorithms, str):
+        raise TypeError('algorithms must be a list of names, e.g. ["HS256"]')
+    algs = tuple(algorithms)
+    for alg in algs:
+        if alg not in ALGORITHMS:
+            raise InvalidAlgorithmError(f"algorithm {alg!r} is not supported")
+    if options:
+        unknown = set(options) - _KNOWN_OPTIONS
+        if unknown:
+            raise TypeError(f"unknown decode options: {', '.join(sorted(unknown))}")
+        exp, nbf, iat, aud, iss = (bool(options.get(f, True)) for f in _OPTION_FLAGS)
+        flags = (exp, nbf, iat, aud, iss)
+        required = tuple(options.get("require", ()))
+    else:
+        flags = (True, True, True, True, True)
+        required = ()
+    type_claim, expected_type = token_type if token_type else ("", "")
+    prepared = _prepared(
+        algs,
+        _leeway_seconds(leeway),
+        flags,
+        _strings(audience, "audience"),
+        _strings(issuer, "issuer"),
+        required,
+        type_claim,
+        expected_type,
+    )
+    return algs, prepared
+
+
+def decode(
+    jwt: str | bytes,
+    key: KeyLike = "",
+    algorithms: Sequence[str] | None = None,
+    options: Mapping[str, Any] | None = None,
+    audience: str | Iterable[str] | None = None,
+    issuer: str | Sequence[str] | None = None,
+    subject: str | None = None,
+    leeway: float | timedelta = 0,
+    *,
+    token_type: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """Verify ``jwt`` and return its claims, as PyJWT's ``jwt.decode``.
+
+    ``algorithms`` is the allow-list and is required. ``token_type=("token_type",
+    "access")`` also demands that claim with that value, so one kind of token is never
+    accepted as another. ``options={"verify_signature": False}`` parses without any
+    verification (never do this with a token you then trust)."""
+    if options and options.get("verify_signature", True) is False:
+        return _core.decode_unverified(jwt)[1]
+    if (
+        options is None
+        and subject is None
+        and token_type is None
+        and audience is None
+        and issuer is None
+        and leeway == 0
+        and type(algorithms) is list
+    ):
+        # The common call, decode(token, key, algorithms=[...]): skip option handling.
+        algs = tuple(algorithms)
+        claims = _core.decode(jwt, _keyset(key, algs), _plain_options(algs), -1.0)
+    else:
+        algs, prepared = _verify_options(algorithms, options, audience, issuer, leeway, token_type)
+        claims = _core.decode(jwt, _keyset(key, algs), prepared, -1.0)
+    if subject is not None and claims.get("sub") != subject:
+        raise InvalidSubjectError("Invalid subject")
+    return claims
+
+
+@lru_cache(maxsize=64)
+def _plain_options(algorithms: tuple[str, ...]) -> _core.VerifyOptions:
+    return _verify_options(list(algorithms), None, None, None, 0, None)[1]
+
+
+def decode_complete(
+    jwt: str | bytes,
+    key: KeyLike = "",
+    algorithms: Sequence[str] | None = None,
+    options: Mapping[str, Any] | None = None,
+    audience: str | Iterable[str] | None = None,
+    issuer: str | Sequence[str] | None = None,
+    subject: str | None = None,
+    leeway: float | timedelta = 0,
+    *,
+    token_type: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """As :func:`decode`, returning ``{"header": ..., "payload": ..., "signature": ...}``
+    as PyJWT's ``decode_complete`` does."""
+    if options and options.get("verify_signature", True) is False:
+        header, claims = _core.decode_unverified(jwt)
+    else:
+        algs, prepared = _verify_options(algorithms, options, audience, issuer, leeway, token_type)
+        header, claims = _core.decode_complete(jwt, _keyset(key, algs), prepared, -1.0)
+        if subject is not None and claims.get("sub") != subject:
+            raise InvalidSubjectError("Invalid subject")
+    # The core has checked the token's shape and its base64url; this only re-reads it.
+    raw = jwt.encode("ascii") if isinstance(jwt, str) else jwt
+    signature_b64 = raw.rsplit(b".", 1)[-1]
+    signature = base64.urlsafe_b64decode(signature_b64 + b"=" * (-len(signature_b64) % 4))
+    return {"header": header, "payload": claims, "signature": signature}
+
+
+def get_unverified_header(jwt: str | bytes) -> dict[str, Any]:
+    """The token's header, parsed with every structural check but no verification."""
+    header, _claims = _core.decode_unverified(jwt)
+    return header
