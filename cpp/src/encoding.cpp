@@ -3,6 +3,8 @@
 #include <array>
 #include <cstdint>
 
+#include "pyauth/secure.hpp"
+
 namespace pyauth {
 namespace {
 
@@ -56,8 +58,9 @@ void b64_encode(std::string_view in, std::string& out, const char* alphabet, boo
 
 // Decodes unpadded base64 text with the given reverse table, refusing anything that is
 // not the canonical encoding (bad characters, a dangling sextet, non-zero spare bits).
-bool b64_decode_unpadded(std::string_view in, std::string& out,
-                         const std::array<std::uint8_t, 256>& rev) {
+// May leave a partial result in `out` when it refuses: b64_decode_unpadded cleans up.
+bool b64_decode_unpadded_raw(std::string_view in, std::string& out,
+                             const std::array<std::uint8_t, 256>& rev) {
   out.clear();
   const std::size_t n = in.size();
   if (n % 4 == 1) return false;
@@ -85,6 +88,15 @@ bool b64_decode_unpadded(std::string_view in, std::string& out,
     out.push_back(static_cast<char>(((b & 0x0F) << 4) | (c >> 2)));
   }
   return true;
+}
+
+// A refused input leaves `out` empty, with whatever had been decoded before the bad
+// character wiped (the text may have held key material).
+bool b64_decode_unpadded(std::string_view in, std::string& out,
+                         const std::array<std::uint8_t, 256>& rev) {
+  if (b64_decode_unpadded_raw(in, out, rev)) return true;
+  wipe(out);
+  return false;
 }
 
 }  // namespace
@@ -152,17 +164,19 @@ bool base32_decode(std::string_view text, std::string& out) {
   // Optional padding, but if present it must complete the last 8-character group.
   std::size_t end = text.size();
   while (end > 0 && text[end - 1] == '=') --end;
-  if (end != text.size() && text.size() % 8 != 0) return false;
   const std::size_t tail = end % 8;
   // Valid lengths of the last group: 2, 4, 5, 7 characters (1, 2, 3, 4 bytes) or full.
   if (tail == 1 || tail == 3 || tail == 6) return false;
+  // Padding, if any, completes a partial last group exactly: never a whole group of '='
+  // after a full one (or alone), never too few or too many.
+  if (end != text.size() && (tail == 0 || text.size() - end != 8 - tail)) return false;
   out.reserve(end * 5 / 8);
   std::uint32_t buffer = 0;
   int bits = 0;
   for (std::size_t i = 0; i < end; ++i) {
     const std::uint8_t v = kB32Rev[static_cast<unsigned char>(text[i])];
     if (v == kInvalid) {
-      out.clear();
+      wipe(out);
       return false;
     }
     buffer = ((buffer << 5) | v) & 0xFFFF;
@@ -174,7 +188,7 @@ bool base32_decode(std::string_view text, std::string& out) {
   }
   // The spare bits of the last character must be zero (canonical encoding).
   if (bits > 0 && (buffer & ((1u << bits) - 1)) != 0) {
-    out.clear();
+    wipe(out);
     return false;
   }
   return true;

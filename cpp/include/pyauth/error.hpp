@@ -64,11 +64,14 @@ std::error_code make_error_code(OtpErrc e) noexcept;
 // extra, e.g. the name of a missing claim.
 class Error : public std::system_error {
  public:
-  Error(std::error_code code, const std::string& message, std::string detail = {})
-      : std::system_error(code, message), detail_(std::move(detail)) {}
+  Error(std::error_code code, std::string message, std::string detail = {})
+      : std::system_error(code), message_(std::move(message)), detail_(std::move(detail)) {}
+  // The message alone (std::system_error would append the category's text).
+  const char* what() const noexcept override { return message_.c_str(); }
   const std::string& detail() const noexcept { return detail_; }
 
  private:
+  std::string message_;
   std::string detail_;
 };
 

@@ -18,7 +18,8 @@ inline constexpr std::size_t kDefaultMaxTokenSize = 8192;
 // `header_json` must be a JSON object whose "alg" is the key's algorithm and `payload_json`
 // a JSON object (a JWT claims set); both are used byte for byte as given.
 // Throws KeyErrc::invalid_key on a header that does not name the key's algorithm,
-// TokenErrc::malformed on JSON that is not an object.
+// TokenErrc::malformed on JSON that is not an object, has duplicate member names or nests
+// deeper than 32 levels (what the decoder would refuse).
 std::string sign_compact(std::string_view header_json, std::string_view payload_json,
                          const Key& key);
 
@@ -58,6 +59,13 @@ struct DecodedToken {
 class TokenDecoder {
  public:
   explicit TokenDecoder(std::size_t max_token_size = kDefaultMaxTokenSize);
+  // Movable (a moved decoder forgets its last token: the views pointed into the old
+  // object's parsers); not copyable.
+  TokenDecoder(TokenDecoder&& other) noexcept;
+  TokenDecoder& operator=(TokenDecoder&& other) noexcept;
+  TokenDecoder(const TokenDecoder&) = delete;
+  TokenDecoder& operator=(const TokenDecoder&) = delete;
+  ~TokenDecoder() = default;
 
   // Everything RFC 8725 asks: strict base64url, JSON objects without duplicate members
   // (at any depth), alg in the allow-list and owned by the key that verifies, crit
@@ -71,14 +79,25 @@ class TokenDecoder {
   std::size_t max_token_size() const noexcept { return max_token_size_; }
 
  private:
+  // Steps shared by decode and decode_unverified (size, segments, base64url, JSON, header;
+  // `options` null: no allow-list); returns the signing input, the signature decoded into
+  // signature_buf_.
+  std::string_view decode_structure(std::string_view token, const VerifyOptions* options);
+
   std::size_t max_token_size_;
   std::string header_buf_, payload_buf_, signature_buf_;
   simdjson::dom::parser header_parser_, payload_parser_;
   DecodedToken out_;
+  // The header segment whose checked parse header_parser_ holds: tokens from one issuer
+  // share their header, so it is decoded and parsed only when it changes.
+  std::string last_header_;
+  simdjson::dom::object last_header_object_;
+  bool last_header_valid_ = false;
 };
 
 // Validates the registered claims of an already verified claims set (used by decode;
-// public for tests and for callers that verify by other means).
+// public for tests and for callers that verify by other means). Throws
+// std::invalid_argument when options.leeway is not finite.
 void validate_claims(const simdjson::dom::object& claims, const VerifyOptions& options);
 
 }  // namespace pyauth

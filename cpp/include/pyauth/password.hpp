@@ -55,7 +55,8 @@ std::string hash_pbkdf2_sha256(std::string_view password,
 // and invalid_password on an over-long password.
 bool verify_password(std::string_view password, std::string_view encoded);
 
-// True when the hash is not Argon2id at exactly `params` (so a login should re-hash).
+// True when the hash is not Argon2id at exactly `params` with a salt of at least 16 bytes
+// and a hash of at least 32 (so a login should re-hash). Throws invalid_hash like parse_hash.
 bool needs_rehash(std::string_view encoded, const Argon2Params& params = {});
 
 }  // namespace pyauth
