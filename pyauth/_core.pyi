@@ -42,6 +42,8 @@ class VerifyOptions:
         verify_iat: bool,
         verify_aud: bool,
         verify_iss: bool,
+        verify_sub: bool,
+        verify_jti: bool,
         audience: list[str],
         issuer: list[str],
         required: list[str],

@@ -25,6 +25,7 @@ __all__ = [
     "InvalidHashParametersError",
     "InvalidIssuedAtError",
     "InvalidIssuerError",
+    "InvalidJTIError",
     "InvalidKeyError",
     "InvalidOTPParametersError",
     "InvalidPasswordError",
@@ -103,7 +104,11 @@ class InvalidIssuerError(InvalidTokenError):
 
 
 class InvalidSubjectError(InvalidTokenError):
-    """The ``sub`` claim is not the expected subject."""
+    """The ``sub`` claim is not a string, or not the expected subject."""
+
+
+class InvalidJTIError(InvalidTokenError):
+    """The ``jti`` claim is present but not a string."""
 
 
 class InvalidTokenTypeError(InvalidTokenError):

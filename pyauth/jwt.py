@@ -37,6 +37,7 @@ from pyauth.exceptions import (
     InvalidAudienceError,
     InvalidIssuedAtError,
     InvalidIssuerError,
+    InvalidJTIError,
     InvalidKeyError,
     InvalidSignatureError,
     InvalidSubjectError,
@@ -60,6 +61,7 @@ __all__ = [
     "InvalidAudienceError",
     "InvalidIssuedAtError",
     "InvalidIssuerError",
+    "InvalidJTIError",
     "InvalidKeyError",
     "InvalidSignatureError",
     "InvalidSubjectError",
@@ -93,9 +95,19 @@ ALGORITHMS: Final[tuple[str, ...]] = tuple(_core.algorithms())
 
 _TIME_CLAIMS: Final = ("exp", "iat", "nbf")
 _PEM_MARKER: Final = b"-----BEGIN"
-_OPTION_FLAGS: Final = ("verify_exp", "verify_nbf", "verify_iat", "verify_aud", "verify_iss")
+# PyJWT's decode options, in the order _core.VerifyOptions takes the flags.
+_OPTION_FLAGS: Final = (
+    "verify_exp",
+    "verify_nbf",
+    "verify_iat",
+    "verify_aud",
+    "verify_iss",
+    "verify_sub",
+    "verify_jti",
+)
+# enforce_minimum_key_length is accepted for PyJWT's sake: pyauth always enforces it.
 _KNOWN_OPTIONS: Final = frozenset(
-    (*_OPTION_FLAGS, "verify_signature", "verify_sub", "verify_jti", "require", "strict_aud")
+    (*_OPTION_FLAGS, "verify_signature", "require", "strict_aud", "enforce_minimum_key_length")
 )
 
 
@@ -196,16 +208,17 @@ def _plain_header(algorithm: str) -> bytes:
 def encode(
     payload: Mapping[str, Any],
     key: KeyLike,
-    algorithm: str | None = "HS256",
+    algorithm: str | None = None,
     headers: Mapping[str, Any] | None = None,
     json_encoder: type[json.JSONEncoder] | None = None,
     sort_headers: bool = True,
 ) -> str:
     """Sign ``payload`` as a JWT (JWS compact serialization), as PyJWT's ``jwt.encode``.
 
-    ``exp``, ``iat`` and ``nbf`` given as ``datetime`` become NumericDates. ``key`` is
-    a secret or PEM (``str``/``bytes``) or a :class:`Key`, whose own algorithm and
-    ``kid`` are used when ``algorithm`` is None."""
+    ``key`` is a secret or PEM (``str``/``bytes``), signing with ``algorithm`` (HS256
+    when not given, as in PyJWT), or a :class:`Key`, which signs with its own algorithm
+    and puts its ``kid`` in the header. ``exp``, ``iat`` and ``nbf`` given as
+    ``datetime`` become NumericDates. Unsecured (``alg: none``) tokens are never made."""
     if not isinstance(payload, Mapping):
         raise TypeError("Expecting a dict object, as JWT only supports JSON objects as payloads.")
     if any(isinstance(payload.get(c), datetime) for c in _TIME_CLAIMS):
@@ -225,8 +238,8 @@ def encode(
         algorithm = key.algorithm
     else:
         if algorithm is None:
-            raise InvalidAlgorithmError("an algorithm is required to sign with raw key material")
-        if algorithm not in ALGORITHMS:
+            algorithm = "HS256"
+        elif algorithm not in ALGORITHMS:
             raise UnsupportedAlgorithmError(f"Algorithm {algorithm!r} is not supported")
         signer = _signing_key(key, algorithm)
     if headers is None and signer.kid is None:
@@ -262,30 +275,6 @@ def _strings(value: str | Iterable[str] | None, what: str) -> tuple[str, ...]:
     return out
 
 
-@lru_cache(maxsize=256)
-def _prepared(
-    algorithms: tuple[str, ...],
-    leeway: float,
-    flags: tuple[bool, bool, bool, bool, bool],
-    audience: tuple[str, ...],
-    issuer: tuple[str, ...],
-    required: tuple[str, ...],
-    type_claim: str,
-    expected_type: str,
-) -> _core.VerifyOptions:
-    return _core.VerifyOptions(
-        list(algorithms),
-        leeway,
-        *flags,
-        list(audience),
-        list(issuer),
-        list(required),
-        type_claim,
-        expected_type,
-        [],
-    )
-
-
 def _leeway_seconds(leeway: float | timedelta) -> float:
     seconds = leeway.total_seconds() if isinstance(leeway, timedelta) else float(leeway)
     if not math.isfinite(seconds) or seconds < 0:
@@ -293,14 +282,7 @@ def _leeway_seconds(leeway: float | timedelta) -> float:
     return seconds
 
 
-def _verify_options(
-    algorithms: Sequence[str] | None,
-    options: Mapping[str, Any] | None,
-    audience: str | Iterable[str] | None,
-    issuer: str | Sequence[str] | None,
-    leeway: float | timedelta,
-    token_type: tuple[str, str] | None,
-) -> tuple[tuple[str, ...], _core.VerifyOptions]:
+def _allow_list(algorithms: Sequence[str] | None) -> tuple[str, ...]:
     if not algorithms:
         raise DecodeError(
             'It is required that you pass in a value for the "algorithms" argument when '
@@ -312,28 +294,94 @@ def _verify_options(
     for alg in algs:
         if alg not in ALGORITHMS:
             raise InvalidAlgorithmError(f"algorithm {alg!r} is not supported")
+    return algs
+
+
+@lru_cache(maxsize=256)
+def _prepared(
+    algorithms: tuple[str, ...],
+    leeway: float,
+    flags: tuple[bool, ...],
+    audience: tuple[str, ...],
+    issuer: tuple[str, ...],
+    required: tuple[str, ...],
+    token_type: tuple[str, str],
+) -> _core.VerifyOptions:
+    exp, nbf, iat, aud, iss, sub, jti = flags
+    return _core.VerifyOptions(
+        list(_allow_list(algorithms)),
+        leeway,
+        exp,
+        nbf,
+        iat,
+        aud,
+        iss,
+        sub,
+        jti,
+        list(audience),
+        list(issuer),
+        list(required),
+        *token_type,
+        [],
+    )
+
+
+_ALL_CHECKS: Final = (True,) * len(_OPTION_FLAGS)
+
+
+def _verify_options(
+    algorithms: Sequence[str] | None,
+    options: Mapping[str, Any] | None,
+    audience: str | Iterable[str] | None,
+    issuer: str | Sequence[str] | None,
+    leeway: float | timedelta,
+    token_type: tuple[str, str] | None,
+) -> tuple[tuple[str, ...], _core.VerifyOptions, bool]:
+    """The allow-list, the prepared options and whether PyJWT's ``strict_aud`` is on."""
+    algs = _allow_list(algorithms)
+    flags: tuple[bool, ...] = _ALL_CHECKS
+    required: tuple[str, ...] = ()
+    strict_aud = False
     if options:
         unknown = set(options) - _KNOWN_OPTIONS
         if unknown:
             raise TypeError(f"unknown decode options: {', '.join(sorted(unknown))}")
-        exp, nbf, iat, aud, iss = (bool(options.get(f, True)) for f in _OPTION_FLAGS)
-        flags = (exp, nbf, iat, aud, iss)
-        required = tuple(options.get("require", ()))
-    else:
-        flags = (True, True, True, True, True)
-        required = ()
-    type_claim, expected_type = token_type if token_type else ("", "")
+        flags = tuple(bool(options.get(f, True)) for f in _OPTION_FLAGS)
+        required = _strings(options.get("require"), "options['require']")
+        strict_aud = bool(options.get("strict_aud", False)) and flags[3]
+    audiences = _strings(audience, "audience")
+    if strict_aud and len(audiences) != 1:
+        raise InvalidAudienceError("Invalid audience (strict)")
     prepared = _prepared(
         algs,
         _leeway_seconds(leeway),
         flags,
-        _strings(audience, "audience"),
+        audiences,
         _strings(issuer, "issuer"),
         required,
-        type_claim,
-        expected_type,
+        token_type or ("", ""),
     )
-    return algs, prepared
+    return algs, prepared, strict_aud
+
+
+def _post_checks(
+    claims: Mapping[str, Any], audience: Any, subject: str | None, strict_aud: bool
+) -> None:
+    """The rarely used checks that the core does not do: an expected subject, and
+    ``strict_aud`` (a single-string aud equal to the single expected audience)."""
+    if strict_aud:
+        aud = claims.get("aud")
+        if not isinstance(aud, str):
+            raise InvalidAudienceError("Invalid claim format in token (strict)")
+        if aud != (audience if isinstance(audience, str) else next(iter(audience))):
+            raise InvalidAudienceError("Audience doesn't match (strict)")
+    if subject is not None and claims.get("sub") != subject:
+        raise InvalidSubjectError("Invalid subject")
+
+
+@lru_cache(maxsize=64)
+def _plain_options(algorithms: tuple[str, ...]) -> _core.VerifyOptions:
+    return _prepared(algorithms, 0.0, _ALL_CHECKS, (), (), (), ("", ""))
 
 
 def decode(
@@ -354,31 +402,31 @@ def decode(
     "access")`` also demands that claim with that value, so one kind of token is never
     accepted as another. ``options={"verify_signature": False}`` parses without any
     verification (never do this with a token you then trust)."""
-    if options and options.get("verify_signature", True) is False:
-        return _core.decode_unverified(jwt)[1]
     if (
         options is None
         and subject is None
         and token_type is None
-        and audience is None
         and issuer is None
-        and leeway == 0
-        and type(algorithms) is list
+        and (leeway == 0 and type(algorithms) is list)
     ):
-        # The common call, decode(token, key, algorithms=[...]): skip option handling.
+        # The common calls, decode(token, key, algorithms=[...], audience=...): skip the
+        # general option handling.
         algs = tuple(algorithms)
-        claims = _core.decode(jwt, _keyset(key, algs), _plain_options(algs), -1.0)
-    else:
-        algs, prepared = _verify_options(algorithms, options, audience, issuer, leeway, token_type)
-        claims = _core.decode(jwt, _keyset(key, algs), prepared, -1.0)
-    if subject is not None and claims.get("sub") != subject:
-        raise InvalidSubjectError("Invalid subject")
+        if audience is None:
+            prepared = _plain_options(algs)
+        else:
+            prepared = _prepared(
+                algs, 0.0, _ALL_CHECKS, _strings(audience, "audience"), (), (), ("", "")
+            )
+        return _core.decode(jwt, _keyset(key, algs), prepared, -1.0)
+    if options and options.get("verify_signature", True) is False:
+        return _core.decode_unverified(jwt)[1]
+    algs, prepared, strict_aud = _verify_options(
+        algorithms, options, audience, issuer, leeway, token_type
+    )
+    claims = _core.decode(jwt, _keyset(key, algs), prepared, -1.0)
+    _post_checks(claims, audience, subject, strict_aud)
     return claims
-
-
-@lru_cache(maxsize=64)
-def _plain_options(algorithms: tuple[str, ...]) -> _core.VerifyOptions:
-    return _verify_options(list(algorithms), None, None, None, 0, None)[1]
 
 
 def decode_complete(
@@ -398,10 +446,11 @@ def decode_complete(
     if options and options.get("verify_signature", True) is False:
         header, claims = _core.decode_unverified(jwt)
     else:
-        algs, prepared = _verify_options(algorithms, options, audience, issuer, leeway, token_type)
+        algs, prepared, strict_aud = _verify_options(
+            algorithms, options, audience, issuer, leeway, token_type
+        )
         header, claims = _core.decode_complete(jwt, _keyset(key, algs), prepared, -1.0)
-        if subject is not None and claims.get("sub") != subject:
-            raise InvalidSubjectError("Invalid subject")
+        _post_checks(claims, audience, subject, strict_aud)
     # The core has checked the token's shape and its base64url; this only re-reads it.
     raw = jwt.encode("ascii") if isinstance(jwt, str) else jwt
     signature_b64 = raw.rsplit(b".", 1)[-1]

@@ -87,8 +87,8 @@ class OTP:
 
     def generate_otp(self, input: int) -> str:
         """The code for counter value ``input``."""
-        if input < 0:
-            raise InvalidOTPParametersError("input must be positive integer")
+        if not 0 <= input < 2**64:
+            raise InvalidOTPParametersError("input must be a non-negative 64-bit integer")
         return self._key.code(input)
 
 

@@ -67,6 +67,8 @@ void load_exception_classes() {
   set_token(TokenErrc::bad_issuer, "InvalidIssuerError");
   set_token(TokenErrc::missing_claim, "MissingRequiredClaimError");
   set_token(TokenErrc::bad_token_type, "InvalidTokenTypeError");
+  set_token(TokenErrc::bad_subject, "InvalidSubjectError");
+  set_token(TokenErrc::bad_jti, "InvalidJTIError");
   c.key[static_cast<int>(KeyErrc::invalid_key)] = exc.attr("InvalidKeyError");
   c.key[static_cast<int>(KeyErrc::weak_key)] = exc.attr("WeakKeyError");
   c.key[static_cast<int>(KeyErrc::unsupported_algorithm)] = exc.attr("UnsupportedAlgorithmError");
@@ -404,7 +406,7 @@ PYBIND11_MODULE(_core, m) {
   py::class_<Options>(m, "VerifyOptions", "Prepared verification options (immutable).")
       .def(py::init([](const std::vector<std::string>& algorithms, double leeway, bool verify_exp,
                        bool verify_nbf, bool verify_iat, bool verify_aud, bool verify_iss,
-                       std::vector<std::string> audience, std::vector<std::string> issuer,
+                       bool verify_sub, bool verify_jti, std::vector<std::string> audience, std::vector<std::string> issuer,
                        std::vector<std::string> required, std::string type_claim,
                        std::string expected_type, std::vector<std::string> understood_crit) {
         if (!std::isfinite(leeway) || leeway < 0) {
@@ -418,6 +420,8 @@ PYBIND11_MODULE(_core, m) {
         o.opts.verify_iat = verify_iat;
         o.opts.verify_aud = verify_aud;
         o.opts.verify_iss = verify_iss;
+        o.opts.verify_sub = verify_sub;
+        o.opts.verify_jti = verify_jti;
         o.opts.audience = std::move(audience);
         o.opts.issuer = std::move(issuer);
         o.opts.required = std::move(required);

@@ -21,6 +21,8 @@ class TokenCategory final : public std::error_category {
       case TokenErrc::bad_issuer: return "invalid issuer";
       case TokenErrc::missing_claim: return "missing required claim";
       case TokenErrc::bad_token_type: return "wrong token type";
+      case TokenErrc::bad_subject: return "invalid subject";
+      case TokenErrc::bad_jti: return "invalid token id";
     }
     return "unknown token error";
   }

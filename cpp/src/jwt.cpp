@@ -268,7 +268,8 @@ Segments split_token(std::string_view token, std::size_t max_size) {
   s.signing_input = token.substr(0, second);
   if (s.header.empty()) fail(TokenErrc::malformed, "token header segment is empty");
   if (s.payload.empty()) fail(TokenErrc::malformed, "token payload segment is empty");
-  if (s.signature.empty()) fail(TokenErrc::malformed, "token signature segment is empty");
+  // An empty signature is refused after the header is checked (decode_structure), so an
+  // unsecured "alg":"none" token is reported as the algorithm refusal it is.
   return s;
 }
 
@@ -431,6 +432,7 @@ std::string_view TokenDecoder::decode_structure(std::string_view token,
   out_.header = last_header_object_;
   out_.claims = parse_object(payload_parser_, payload_buf_.data(), payload_len, true, "payload");
   check_header(out_.header, options, out_);
+  if (seg.signature.empty()) fail(TokenErrc::malformed, "token signature segment is empty");
   return seg.signing_input;
 }
 
@@ -438,18 +440,24 @@ const DecodedToken& TokenDecoder::decode(std::string_view token, const KeySet& k
                                          const VerifyOptions& options) {
   const std::string_view signing_input = decode_structure(token, &options);
 
-  const std::vector<const Key*> candidates = keys.candidates(out_.alg, out_.kid, out_.has_kid);
-  if (candidates.empty()) {
+  // As KeySet::candidates, without building the list: exact fits, else fallbacks.
+  bool any_key = false;
+  bool verified = false;
+  for (const KeySet::Fit wanted : {KeySet::Fit::exact, KeySet::Fit::fallback}) {
+    for (const KeyPtr& key : keys.keys()) {
+      if (KeySet::fit(*key, out_.alg, out_.kid, out_.has_kid) != wanted) continue;
+      any_key = true;
+      if (key->verify(signing_input, signature_buf_)) {
+        verified = true;
+        break;
+      }
+    }
+    if (any_key) break;
+  }
+  if (!any_key) {
     std::string message = "no key for alg " + std::string(algorithm_name(out_.alg));
     if (out_.has_kid) message += " and kid " + quoted(out_.kid);
     fail(TokenErrc::no_matching_key, message);
-  }
-  bool verified = false;
-  for (const Key* key : candidates) {
-    if (key->verify(signing_input, signature_buf_)) {
-      verified = true;
-      break;
-    }
   }
   if (!verified) fail(TokenErrc::bad_signature, "signature verification failed");
 
@@ -466,16 +474,16 @@ void validate_claims(const simdjson::dom::object& claims, const VerifyOptions& o
   if (!std::isfinite(options.leeway)) throw std::invalid_argument("leeway must be a finite number");
 
   for (const std::string& name : options.required) {
-    dom::element ignored;
-    if (claims.at_key(name).get(ignored) != simdjson::SUCCESS) {
+    dom::element value;
+    if (claims.at_key(name).get(value) != simdjson::SUCCESS || value.is_null()) {
       fail(TokenErrc::missing_claim, "token is missing the \"" + name + "\" claim", name);
     }
   }
 
   // One pass over the claims picks out the registered ones.
-  dom::element exp, nbf, iat, iss, aud, typ;
+  dom::element exp, nbf, iat, iss, aud, sub, jti, typ;
   bool has_exp = false, has_nbf = false, has_iat = false, has_iss = false, has_aud = false,
-       has_typ = false;
+       has_sub = false, has_jti = false, has_typ = false;
   const bool want_typ = !options.type_claim.empty();
   for (const dom::key_value_pair field : claims) {
     const std::string_view k = field.key;
@@ -495,6 +503,12 @@ void validate_claims(const simdjson::dom::object& claims, const VerifyOptions& o
       } else if (k == "aud") {
         aud = field.value;
         has_aud = true;
+      } else if (k == "sub") {
+        sub = field.value;
+        has_sub = true;
+      } else if (k == "jti") {
+        jti = field.value;
+        has_jti = true;
       }
     }
     if (want_typ && k == options.type_claim) {
@@ -528,6 +542,12 @@ void validate_claims(const simdjson::dom::object& claims, const VerifyOptions& o
     }
   }
   if (options.verify_aud) check_audience(has_aud ? &aud : nullptr, options);
+  if (options.verify_sub && has_sub && !sub.is_string()) {
+    fail(TokenErrc::bad_subject, "sub claim must be a string");
+  }
+  if (options.verify_jti && has_jti && !jti.is_string()) {
+    fail(TokenErrc::bad_jti, "jti claim must be a string");
+  }
   if (want_typ) {
     std::string_view type;
     if (!has_typ || typ.get_string().get(type) != simdjson::SUCCESS ||

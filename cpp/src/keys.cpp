@@ -1202,12 +1202,13 @@ bool KeySet::all_hmac() const noexcept {
 std::vector<const Key *> KeySet::candidates(Algorithm alg, std::string_view kid,
                                             bool has_kid) const {
   std::vector<const Key *> out;
-  for (const auto &k : keys_) {
-    if (k->algorithm() != alg)
-      continue;
-    if (has_kid && k->kid() != kid)
-      continue;
-    out.push_back(k.get());
+  for (const Fit wanted : {Fit::exact, Fit::fallback}) {
+    for (const auto &k : keys_) {
+      if (fit(*k, alg, kid, has_kid) == wanted)
+        out.push_back(k.get());
+    }
+    if (!out.empty())
+      break;
   }
   return out;
 }

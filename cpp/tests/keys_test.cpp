@@ -1103,8 +1103,11 @@ TEST(KeySets, CandidatesByAlgorithmAndKid) {
   EXPECT_EQ(set.candidates(Algorithm::HS256, "a", true), (std::vector<const Key *>{a.get()}));
   EXPECT_EQ(set.candidates(Algorithm::HS512, "a", true), (std::vector<const Key *>{c.get()}));
   EXPECT_TRUE(set.candidates(Algorithm::HS384, "a", true).empty());
-  EXPECT_TRUE(set.candidates(Algorithm::HS256, "z", true).empty());
+  // d has no kid: the fallback for a kid no key has (keys loaded from bare material).
+  EXPECT_EQ(set.candidates(Algorithm::HS256, "z", true), (std::vector<const Key *>{d.get()}));
   EXPECT_EQ(set.candidates(Algorithm::HS256, "", true), (std::vector<const Key *>{d.get()}));
+  const KeySet with_kids({a, b, c});
+  EXPECT_TRUE(with_kids.candidates(Algorithm::HS256, "z", true).empty());
   EXPECT_EQ(set.candidates(Algorithm::HS256, "ignored", false),
             (std::vector<const Key *>{a.get(), b.get(), d.get()}));
   EXPECT_TRUE(set.candidates(Algorithm::RS256, "", false).empty());

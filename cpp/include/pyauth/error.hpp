@@ -23,6 +23,8 @@ enum class TokenErrc {
   bad_issuer,             // iss does not match
   missing_claim,          // a required claim is absent (Error::detail() names it)
   bad_token_type,         // the token-type claim is absent or not the expected one
+  bad_subject,            // sub is present but not a string
+  bad_jti,                // jti is present but not a string
 };
 
 // Failures of key material or of the way a key is used.

@@ -32,6 +32,8 @@ struct VerifyOptions {
   bool verify_iat = true;
   bool verify_aud = true;
   bool verify_iss = true;
+  bool verify_sub = true;  // sub, when present, must be a string (RFC 7519 §4.1.2)
+  bool verify_jti = true;  // jti, when present, must be a string (RFC 7519 §4.1.7)
   // Accepted audiences: the token's aud (a string or an array of strings) must contain one.
   // Empty: a token that carries a non-empty aud is refused (nobody asked for it).
   std::vector<std::string> audience;

@@ -92,8 +92,18 @@ class KeySet {
   // releasing the GIL for).
   bool all_hmac() const noexcept;
 
-  // With a kid: the key with that kid and algorithm. Without: every key of that algorithm
-  // (the token verifies if any of them accepts it). Empty when none fits.
+  // How well `key` fits a token with this alg and kid. The algorithm must be the key's.
+  // A token without a kid: every key of its algorithm is an exact fit. A token with a
+  // kid: the key with that kid is; a key without a kid (one loaded from a bare secret
+  // or PEM, as PyJWT callers pass them) is a fallback, used only when no key has the kid.
+  enum class Fit { none, fallback, exact };
+  static Fit fit(const Key& key, Algorithm alg, std::string_view kid, bool has_kid) noexcept {
+    if (key.algorithm() != alg) return Fit::none;
+    if (!has_kid || key.kid() == kid) return Fit::exact;
+    return key.kid().empty() ? Fit::fallback : Fit::none;
+  }
+  // The exact fits, or failing those the fallbacks (see fit()); the token verifies if any
+  // of them accepts it. Empty when none fits.
   std::vector<const Key*> candidates(Algorithm alg, std::string_view kid, bool has_kid) const;
 
   // {"keys":[...]} of the keys that have a public half (HMAC keys are left out).
