@@ -63,9 +63,9 @@ test-cpp: deps
 test-py: build
 	$(PY) -m pytest -q
 
-test: test-cpp test-py
+test: test-cpp lint test-py
 
-lint: venv
+lint: build
 	$(VENV)/bin/ruff check pyauth tests bench
 	$(VENV)/bin/ruff format --check pyauth tests bench
 	$(VENV)/bin/mypy

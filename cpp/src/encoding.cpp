@@ -29,30 +29,33 @@ constexpr auto kB64UrlRev = reverse_table(kB64Url, false);
 constexpr auto kB64StdRev = reverse_table(kB64Std, false);
 constexpr auto kB32Rev = reverse_table(kB32, true);
 
+// The coders size their output once and write through a pointer: byte-at-a-time
+// push_back was ~40% of a token decode.
 void b64_encode(std::string_view in, std::string& out, const char* alphabet, bool padded) {
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());
   const std::size_t n = in.size();
+  const std::size_t rest = n % 3;
+  const std::size_t tail = rest == 0 ? 0 : padded ? 4 : rest + 1;
+  const std::size_t start = out.size();
+  out.resize(start + n / 3 * 4 + tail);
+  char* o = out.data() + start;
   std::size_t i = 0;
-  out.reserve(out.size() + (n + 2) / 3 * 4);
-  for (; i + 3 <= n; i += 3) {
+  for (; i + 3 <= n; i += 3, o += 4) {
     const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8) | p[i + 2];
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    out.push_back(alphabet[(v >> 6) & 63]);
-    out.push_back(alphabet[v & 63]);
+    o[0] = alphabet[(v >> 18) & 63];
+    o[1] = alphabet[(v >> 12) & 63];
+    o[2] = alphabet[(v >> 6) & 63];
+    o[3] = alphabet[v & 63];
   }
-  const std::size_t rest = n - i;
-  if (rest == 1) {
-    const std::uint32_t v = std::uint32_t{p[i]} << 16;
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    if (padded) out.append("==");
-  } else if (rest == 2) {
-    const std::uint32_t v = (std::uint32_t{p[i]} << 16) | (std::uint32_t{p[i + 1]} << 8);
-    out.push_back(alphabet[(v >> 18) & 63]);
-    out.push_back(alphabet[(v >> 12) & 63]);
-    out.push_back(alphabet[(v >> 6) & 63]);
-    if (padded) out.push_back('=');
+  if (rest == 0) return;
+  const std::uint32_t v =
+      (std::uint32_t{p[i]} << 16) | (rest == 2 ? std::uint32_t{p[i + 1]} << 8 : 0);
+  o[0] = alphabet[(v >> 18) & 63];
+  o[1] = alphabet[(v >> 12) & 63];
+  if (rest == 2) o[2] = alphabet[(v >> 6) & 63];
+  if (padded) {
+    if (rest == 1) o[2] = '=';
+    o[3] = '=';
   }
 }
 
@@ -61,31 +64,35 @@ void b64_encode(std::string_view in, std::string& out, const char* alphabet, boo
 // May leave a partial result in `out` when it refuses: b64_decode_unpadded cleans up.
 bool b64_decode_unpadded_raw(std::string_view in, std::string& out,
                              const std::array<std::uint8_t, 256>& rev) {
-  out.clear();
   const std::size_t n = in.size();
-  if (n % 4 == 1) return false;
-  out.reserve(n / 4 * 3 + 2);
+  if (n % 4 == 1) {
+    out.clear();
+    return false;
+  }
+  const std::size_t rest = n % 4;
+  out.resize(n / 4 * 3 + (rest == 0 ? 0 : rest - 1));
+  char* o = out.data();
   const auto* p = reinterpret_cast<const unsigned char*>(in.data());
   std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
+  for (; i + 4 <= n; i += 4, o += 3) {
     const std::uint8_t a = rev[p[i]], b = rev[p[i + 1]], c = rev[p[i + 2]], d = rev[p[i + 3]];
-    if ((a | b | c | d) == kInvalid || ((a | b | c | d) & 0xC0) != 0) return false;
+    // kInvalid has its top bits set; every valid sextet has them clear.
+    if (((a | b | c | d) & 0xC0) != 0) return false;
     const std::uint32_t v = (std::uint32_t{a} << 18) | (std::uint32_t{b} << 12) |
                             (std::uint32_t{c} << 6) | d;
-    out.push_back(static_cast<char>(v >> 16));
-    out.push_back(static_cast<char>((v >> 8) & 0xFF));
-    out.push_back(static_cast<char>(v & 0xFF));
+    o[0] = static_cast<char>(v >> 16);
+    o[1] = static_cast<char>((v >> 8) & 0xFF);
+    o[2] = static_cast<char>(v & 0xFF);
   }
-  const std::size_t rest = n - i;
   if (rest == 2) {
     const std::uint8_t a = rev[p[i]], b = rev[p[i + 1]];
-    if (a == kInvalid || b == kInvalid || (b & 0x0F) != 0) return false;
-    out.push_back(static_cast<char>((a << 2) | (b >> 4)));
+    if (((a | b) & 0xC0) != 0 || (b & 0x0F) != 0) return false;
+    o[0] = static_cast<char>((a << 2) | (b >> 4));
   } else if (rest == 3) {
     const std::uint8_t a = rev[p[i]], b = rev[p[i + 1]], c = rev[p[i + 2]];
-    if (a == kInvalid || b == kInvalid || c == kInvalid || (c & 0x03) != 0) return false;
-    out.push_back(static_cast<char>((a << 2) | (b >> 4)));
-    out.push_back(static_cast<char>(((b & 0x0F) << 4) | (c >> 2)));
+    if (((a | b | c) & 0xC0) != 0 || (c & 0x03) != 0) return false;
+    o[0] = static_cast<char>((a << 2) | (b >> 4));
+    o[1] = static_cast<char>(((b & 0x0F) << 4) | (c >> 2));
   }
   return true;
 }
