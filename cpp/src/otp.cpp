@@ -145,19 +145,30 @@ OtpKey OtpKey::from_base32(std::string_view secret_b32, OtpHash hash, unsigned d
 
 namespace {
 
-// HOTP(K, C) per RFC 4226 §5.3 with a copy of the keyed context `base`; returns the
-// code as a number below 10^digits.
-std::uint32_t hotp_value(const EVP_MAC_CTX* base, std::uint64_t counter, unsigned digits) {
+// A private copy of the shared keyed context (which is never mutated, so keys are safe
+// to use from several threads).
+MacCtxPtr working_copy(const EVP_MAC_CTX* base) {
+  MacCtxPtr ctx(EVP_MAC_CTX_dup(base), &EVP_MAC_CTX_free);
+  if (!ctx) throw std::runtime_error("OpenSSL could not copy the HMAC context");
+  return ctx;
+}
+
+// HOTP(K, C) per RFC 4226 §5.3 on `ctx`, a working copy of the keyed context; returns the
+// code as a number below 10^digits. `reuse` re-initialises a copy that has already
+// produced a MAC (EVP_MAC_init with no key keeps the key): a window of codes costs one
+// copy, not one per code.
+std::uint32_t hotp_value(EVP_MAC_CTX* ctx, bool reuse, std::uint64_t counter, unsigned digits) {
   std::array<unsigned char, 8> msg{};
   for (std::size_t i = 0; i < msg.size(); ++i) {
     msg[7 - i] = static_cast<unsigned char>(counter >> (8 * i));
   }
-  const MacCtxPtr ctx(EVP_MAC_CTX_dup(base), &EVP_MAC_CTX_free);
-  if (!ctx) throw std::runtime_error("OpenSSL could not copy the HMAC context");
+  if (reuse && EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1) {
+    throw std::runtime_error("OpenSSL could not re-initialise the HMAC context");
+  }
   std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
   std::size_t len = 0;
-  if (EVP_MAC_update(ctx.get(), msg.data(), msg.size()) != 1 ||
-      EVP_MAC_final(ctx.get(), md.data(), &len, md.size()) != 1 || len < 20) {
+  if (EVP_MAC_update(ctx, msg.data(), msg.size()) != 1 ||
+      EVP_MAC_final(ctx, md.data(), &len, md.size()) != 1 || len < 20) {
     OPENSSL_cleanse(md.data(), md.size());
     throw std::runtime_error("OpenSSL HMAC computation failed");
   }
@@ -175,7 +186,8 @@ std::uint32_t hotp_value(const EVP_MAC_CTX* base, std::uint64_t counter, unsigne
 std::string OtpKey::code(std::uint64_t counter) const {
   if (!mac_) throw std::logic_error("OtpKey used after it was moved from");
   std::string out(digits_, '0');
-  put_digits(hotp_value(mac_->ctx.get(), counter, digits_), digits_, out.data());
+  const MacCtxPtr ctx = working_copy(mac_->ctx.get());
+  put_digits(hotp_value(ctx.get(), false, counter, digits_), digits_, out.data());
   return out;
 }
 
@@ -198,8 +210,10 @@ std::optional<std::uint64_t> OtpKey::match(std::string_view code, std::uint64_t 
   // Every candidate is computed and compared; a match does not end the loop early.
   std::optional<std::uint64_t> found;
   std::array<char, kMaxDigits> candidate{};
+  const MacCtxPtr ctx = working_copy(mac_->ctx.get());
   for (std::uint64_t counter = first;; ++counter) {
-    put_digits(hotp_value(mac_->ctx.get(), counter, digits_), digits_, candidate.data());
+    put_digits(hotp_value(ctx.get(), counter != first, counter, digits_), digits_,
+               candidate.data());
     const bool equal = equal_ct(std::string_view(candidate.data(), digits_), code);
     if (equal && !found) found = counter;
     if (counter == last) break;
