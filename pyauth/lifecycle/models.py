@@ -1,0 +1,104 @@
+"""The tables of the token lifecycle: token families and their refresh-token records.
+
+A *family* is one login on one device. Every refresh token rotated from that login
+and every access token issued along the way carries the family's id in the
+FAMILY_CLAIM ("sid"), so revoking the family (logout, a replayed refresh token)
+refuses all of them at once (RFC 9700 §4.14).
+
+Nothing here can be replayed: a refresh token is recorded by the SHA-256 digest of its
+``jti``, never by the token or the raw ``jti``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+__all__ = ["RefreshTokenRecord", "TokenFamily", "jti_digest", "new_family_id"]
+
+
+def new_family_id() -> str:
+    """A fresh family id: 128 random bits, base64url (22 characters)."""
+    return secrets.token_urlsafe(16)
+
+
+def jti_digest(jti: str) -> str:
+    """The SHA-256 hex digest under which a token id is stored."""
+    return hashlib.sha256(jti.encode("utf-8")).hexdigest()
+
+
+class TokenFamily(models.Model):  # type: ignore[misc]
+    """One login session: the refresh tokens rotated from one sign-in and the access
+    tokens issued with them, revoked together."""
+
+    id = models.CharField(
+        _("session id"), primary_key=True, max_length=32, default=new_family_id, editable=False
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="token_families",
+        verbose_name=_("user"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used at"), default=timezone.now)
+    #: When the last token issued in the family expires; the family may go after that.
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    user_agent = models.CharField(_("user agent"), max_length=256, blank=True, default="")
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoke_reason = models.CharField(_("revocation reason"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("token family")
+        verbose_name_plural = _("token families")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.id} ({self.user_id})"
+
+    @property
+    def is_revoked(self) -> bool:
+        """True once the family has been revoked (its tokens are all refused)."""
+        return self.revoked_at is not None
+
+
+class RefreshTokenRecord(models.Model):  # type: ignore[misc]
+    """One refresh token of a family, by the digest of its jti: when it was issued,
+    when it expires, and whether it was rotated (used) or blacklisted."""
+
+    jti_digest = models.CharField(_("jti digest (SHA-256)"), max_length=64, unique=True)
+    family = models.ForeignKey(
+        TokenFamily,
+        on_delete=models.CASCADE,
+        related_name="tokens",
+        verbose_name=_("family"),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    used_at = models.DateTimeField(_("rotated at"), null=True, blank=True)
+    blacklisted_at = models.DateTimeField(_("blacklisted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("refresh token record")
+        verbose_name_plural = _("refresh token records")
+        ordering = ("-created_at",)
+
+    def __str__(self) -> str:
+        return f"{self.jti_digest[:12]}… ({self.family_id})"
+
+    @property
+    def is_live(self) -> bool:
+        """True while the token may still be traded: neither rotated nor blacklisted."""
+        return self.used_at is None and self.blacklisted_at is None
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if len(self.jti_digest) != 64:
+            raise ValueError("jti_digest must be a SHA-256 hex digest, never a raw jti")
+        super().save(*args, **kwargs)
