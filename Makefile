@@ -15,7 +15,7 @@ APT_PACKAGES := build-essential cmake pkg-config libssl-dev libsodium-dev libsim
 CORE_SOURCES := CMakeLists.txt pyproject.toml $(shell find cpp -type f -name '*.[ch]pp' 2>/dev/null)
 CPP_BUILD := build/cpp
 
-.PHONY: help deps venv build test test-cpp test-py lint bench run clean
+.PHONY: help deps venv build test test-cpp test-py lint bench run clean postgres
 
 help:
 	@echo "make test   build everything and run the C++ and Python suites"
@@ -39,7 +39,7 @@ $(VENV)/.stamp-deps: pyproject.toml | deps
 	$(PIP) install --upgrade pip
 	$(PIP) install "scikit-build-core>=0.10" "pybind11>=2.13"
 	$(PY) -c 'import tomllib; d = tomllib.load(open("pyproject.toml", "rb"))["project"]; \
-	  print("\n".join(d["dependencies"] + [r for k in ("test", "bench", "dev") for r in d["optional-dependencies"][k]]))' \
+	  print("\n".join(d["dependencies"] + [r for k in ("app", "test", "bench", "dev") for r in d["optional-dependencies"][k]]))' \
 	  > $(VENV)/requirements.txt
 	$(PIP) install -r $(VENV)/requirements.txt
 	touch $@
@@ -60,14 +60,39 @@ test-cpp: deps
 	cmake --build $(CPP_BUILD) -j $(JOBS)
 	ctest --test-dir $(CPP_BUILD) --output-on-failure -j $(JOBS)
 
+# The core and pyauth's Django integration under a minimal settings module, then the
+# reference backend under its own. With PYAUTH_TEST_POSTGRES=1 (CI) both Django suites
+# run again on PostgreSQL at 127.0.0.1:5432, database test.
+PG_URL := postgres://postgres@127.0.0.1:5432/test
 test-py: build
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -p no:cacheprovider tests/core tests/django --ds=tests.django.settings
+	$(PY) -m pytest -q -p no:cacheprovider tests/app --ds=django_app.settings
+	@if [ -n "$(PYAUTH_TEST_POSTGRES)" ]; then \
+	  set -e; echo "--- again on PostgreSQL"; \
+	  PYAUTH_TEST_POSTGRES=1 $(PY) -m pytest -q -p no:cacheprovider tests/django --ds=tests.django.settings; \
+	  DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -p no:cacheprovider tests/app --ds=django_app.settings; \
+	fi
+
+# PostgreSQL on 127.0.0.1:5432 with trust auth and a database `test`: started when it is
+# installed but down, installed from Debian when missing.
+postgres:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+	  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; \
+	    v=$$(ls /etc/postgresql | head -1); \
+	    $(SUDO) sed -i 's/^\(host.*127.0.0.1\/32 *\)[a-z0-9-]*$$/\1trust/; s/^\(local *all *postgres *\)peer$$/\1trust/' /etc/postgresql/$$v/main/pg_hba.conf; \
+	  fi; \
+	  $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start; \
+	  for i in $$(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+	@psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='test'" | grep -q 1 || \
+	  psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE test"
 
 test: test-cpp lint test-py
 
 lint: build
-	$(VENV)/bin/ruff check pyauth tests bench
-	$(VENV)/bin/ruff format --check pyauth tests bench
+	$(VENV)/bin/ruff check pyauth django_app tests bench manage.py
+	$(VENV)/bin/ruff format --check pyauth django_app tests bench manage.py
 	$(VENV)/bin/mypy
 
 bench: build
@@ -75,12 +100,10 @@ bench: build
 	cmake --build build/bench -j $(JOBS) --target pyauth_bench_primitives
 	$(PY) bench/run.py --primitives build/bench/pyauth_bench_primitives
 
+PORT ?= 8000
 run: build
-	@if [ ! -d django_app ]; then \
-	  echo "django_app, the reference backend, arrives with issue 3; nothing to serve yet." >&2; exit 1; \
-	fi
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 clean:
 	rm -rf build $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
