@@ -5,12 +5,13 @@
     PASSWORD_HASHERS = [
         "pyauth.hashers.Argon2idPasswordHasher",
         "pyauth.hashers.PBKDF2SHA256PasswordHasher",
-        "django.contrib.auth.hashers.Argon2PasswordHasher",
-        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+        # other legacy hashers (Django's PBKDF2SHA1, scrypt...) may follow
     ]
 
 Both hashers keep Django's algorithm names and formats ("argon2", "pbkdf2_sha256"),
-so hashes move freely between them and Django's own hashers. With Argon2id first,
+so hashes move freely between them and Django's own hashers. Do not list Django's
+Argon2PasswordHasher or PBKDF2PasswordHasher after them: Django verifies a hash with the
+*last* hasher of its algorithm name, which would take over from pyauth's (pyauth.W004). With Argon2id first,
 Django's ``check_password`` re-hashes every older hash (PBKDF2, Argon2 at other costs,
 Django's p = 8) at the user's next successful login.
 
