@@ -11,9 +11,9 @@
 Both hashers keep Django's algorithm names and formats ("argon2", "pbkdf2_sha256"),
 so hashes move freely between them and Django's own hashers. Do not list Django's
 Argon2PasswordHasher or PBKDF2PasswordHasher after them: Django verifies a hash with the
-*last* hasher of its algorithm name, which would take over from pyauth's (pyauth.W004). With Argon2id first,
-Django's ``check_password`` re-hashes every older hash (PBKDF2, Argon2 at other costs,
-Django's p = 8) at the user's next successful login.
+*last* hasher of its algorithm name, which would take over from pyauth's (pyauth.W004).
+With Argon2id first, Django's ``check_password`` re-hashes every older hash (PBKDF2,
+Argon2 at other costs, Django's p = 8) at the user's next successful login.
 
 A stored value that is malformed, unusable or out of pyauth's cost bounds verifies
 False: ``check_password`` never raises because of what is in the database.

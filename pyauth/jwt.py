@@ -308,10 +308,12 @@ def _prepared(
     required: tuple[str, ...],
     token_type: tuple[str, str],
 ) -> _core.VerifyOptions:
+    """The core's options for one combination of arguments, built once (the arguments
+    are validated here, on a cache miss)."""
     exp, nbf, iat, aud, iss, sub, jti = flags
     return _core.VerifyOptions(
         list(_allow_list(algorithms)),
-        leeway,
+        _leeway_seconds(leeway),
         exp,
         nbf,
         iat,
@@ -328,6 +330,7 @@ def _prepared(
 
 
 _ALL_CHECKS: Final = (True,) * len(_OPTION_FLAGS)
+_NO_TYPE: Final = ("", "")
 
 
 def _verify_options(
@@ -360,7 +363,7 @@ def _verify_options(
         audiences,
         _strings(issuer, "issuer"),
         required,
-        token_type or ("", ""),
+        token_type or _NO_TYPE,
     )
     return algs, prepared, strict_aud
 
@@ -380,9 +383,26 @@ def _post_checks(
         raise InvalidSubjectError("Invalid subject")
 
 
-@lru_cache(maxsize=64)
-def _plain_options(algorithms: tuple[str, ...]) -> _core.VerifyOptions:
-    return _prepared(algorithms, 0.0, _ALL_CHECKS, (), (), (), ("", ""))
+def _decode_parts(
+    jwt: str | bytes,
+    key: KeyLike,
+    algorithms: Sequence[str] | None,
+    options: Mapping[str, Any] | None,
+    audience: str | Iterable[str] | None,
+    issuer: str | Sequence[str] | None,
+    subject: str | None,
+    leeway: float | timedelta,
+    token_type: tuple[str, str] | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(header, claims) with every option PyJWT knows; decode's general path."""
+    if options and options.get("verify_signature", True) is False:
+        return _core.decode_unverified(jwt)
+    algs, prepared, strict_aud = _verify_options(
+        algorithms, options, audience, issuer, leeway, token_type
+    )
+    header, claims = _core.decode_complete(jwt, _keyset(key, algs), prepared, -1.0)
+    _post_checks(claims, audience, subject, strict_aud)
+    return header, claims
 
 
 def decode(
@@ -403,31 +423,23 @@ def decode(
     "access")`` also demands that claim with that value, so one kind of token is never
     accepted as another. ``options={"verify_signature": False}`` parses without any
     verification (never do this with a token you then trust)."""
-    if (
-        options is None
-        and subject is None
-        and token_type is None
-        and issuer is None
-        and (leeway == 0 and type(algorithms) is list)
-    ):
-        # The common calls, decode(token, key, algorithms=[...], audience=...): skip the
-        # general option handling.
+    if options is None and subject is None and type(algorithms) is list:
+        # The common calls (PyJWT's, simplejwt's, pyauth.tokens'): every argument is
+        # hashable, so the prepared options are one cache lookup away.
         algs = tuple(algorithms)
-        if audience is None:
-            prepared = _plain_options(algs)
-        else:
-            prepared = _prepared(
-                algs, 0.0, _ALL_CHECKS, _strings(audience, "audience"), (), (), ("", "")
-            )
+        prepared = _prepared(
+            algs,
+            leeway if type(leeway) is int or type(leeway) is float else _leeway_seconds(leeway),
+            _ALL_CHECKS,
+            _strings(audience, "audience"),
+            _strings(issuer, "issuer"),
+            (),
+            token_type or _NO_TYPE,
+        )
         return _core.decode(jwt, _keyset(key, algs), prepared, -1.0)
-    if options and options.get("verify_signature", True) is False:
-        return _core.decode_unverified(jwt)[1]
-    algs, prepared, strict_aud = _verify_options(
-        algorithms, options, audience, issuer, leeway, token_type
-    )
-    claims = _core.decode(jwt, _keyset(key, algs), prepared, -1.0)
-    _post_checks(claims, audience, subject, strict_aud)
-    return claims
+    return _decode_parts(
+        jwt, key, algorithms, options, audience, issuer, subject, leeway, token_type
+    )[1]
 
 
 def decode_complete(
@@ -444,14 +456,9 @@ def decode_complete(
 ) -> dict[str, Any]:
     """As :func:`decode`, returning ``{"header": ..., "payload": ..., "signature": ...}``
     as PyJWT's ``decode_complete`` does."""
-    if options and options.get("verify_signature", True) is False:
-        header, claims = _core.decode_unverified(jwt)
-    else:
-        algs, prepared, strict_aud = _verify_options(
-            algorithms, options, audience, issuer, leeway, token_type
-        )
-        header, claims = _core.decode_complete(jwt, _keyset(key, algs), prepared, -1.0)
-        _post_checks(claims, audience, subject, strict_aud)
+    header, claims = _decode_parts(
+        jwt, key, algorithms, options, audience, issuer, subject, leeway, token_type
+    )
     # The core has checked the token's shape and its base64url; this only re-reads it.
     raw = jwt.encode("ascii") if isinstance(jwt, str) else jwt
     signature_b64 = raw.rsplit(b".", 1)[-1]
