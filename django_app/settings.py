@@ -233,3 +233,102 @@ USE_I18N = True
 USE_TZ = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- document 002 (auth-api) ---------------------------------------------------------
+# /auth-api/ sign-in flows (django_app.authapi): OTP login, verification, reset, lockout.
+
+INSTALLED_APPS += ["django_app.authapi"]
+
+#: reCAPTCHA: the secret (unset: login never asks for reCAPTCHA) and siteverify's URL.
+RECAPTCHA_SECRET = os.environ.get("RECAPTCHA_SECRET", "")
+RECAPTCHA_VERIFY_URL = os.environ.get(
+    "RECAPTCHA_VERIFY_URL", "https://www.google.com/recaptcha/api/siteverify"
+)
+#: Failed logins (per account or per IP) after which login/ demands a reCAPTCHA token.
+RECAPTCHA_AFTER_FAILURES = int(os.environ.get("RECAPTCHA_AFTER_FAILURES", "3"))
+
+#: Text messages: SMS_FILE_PATH (one file per message) wins; else SMS_BACKEND (a short
+#: name or a dotted path); else the console in DEBUG and "disabled" outside it, so
+#: codes never reach production logs.
+SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", "")
+SMS_BACKEND = (
+    "file"
+    if SMS_FILE_PATH
+    else os.environ.get("SMS_BACKEND") or ("console" if DEBUG else "disabled")
+)
+
+#: users/ create is open to anyone unless this is off.
+AUTH_API_OPEN_REGISTRATION = env_bool("AUTH_API_OPEN_REGISTRATION", True)
+#: Mailed and texted codes: lifetime and tries.
+AUTH_API_OTP_LIFETIME = timedelta(minutes=5)
+AUTH_API_OTP_MAX_ATTEMPTS = 5
+#: The /auth-api/ refresh cookie goes only to token/refresh/ and logout/ below this path.
+AUTH_API_REFRESH_COOKIE_PATH = "/auth-api/"
+#: Email verification links expire after this long.
+EMAIL_VERIFICATION_MAX_AGE = timedelta(days=1)
+#: Where mailed links point (the frontend's verify-email/ and reset-password/ pages);
+#: unset: the API's own GET endpoints.
+FRONTEND_URL = os.environ.get("FRONTEND_URL", "")
+
+#: Progressive lockout (per account and per IP): after THRESHOLD failures, waits of
+#: BASE_WAIT doubling per further failure, capped at MAX_WAIT; a counter is forgotten
+#: RESET_AFTER its last failure.
+LOCKOUT_THRESHOLD = int(os.environ.get("LOCKOUT_THRESHOLD", "5"))
+LOCKOUT_BASE_WAIT = timedelta(minutes=1)
+LOCKOUT_MAX_WAIT = timedelta(minutes=15)
+LOCKOUT_RESET_AFTER = timedelta(hours=12)
+
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "auth_login": os.environ.get("THROTTLE_AUTH_LOGIN", "10/min"),
+    "auth_otp": os.environ.get("THROTTLE_AUTH_OTP", "5/min"),
+    "auth_token": os.environ.get("THROTTLE_AUTH_TOKEN", "10/min"),
+    "auth_reset": os.environ.get("THROTTLE_AUTH_RESET", "5/min"),
+    "auth_verify": os.environ.get("THROTTLE_AUTH_VERIFY", "10/min"),
+    "auth_register": os.environ.get("THROTTLE_AUTH_REGISTER", "10/hour"),
+    "auth_social": os.environ.get("THROTTLE_AUTH_SOCIAL", "20/min"),
+}
+
+# --- document 002 (users, social) ----------------------------------------------------
+# /auth-api/users/, recaptcha-verify/ and social-auth/ (django_app.authapi_users).
+
+INSTALLED_APPS += ["django_app.authapi_users"]
+
+#: Google sign-in: the OAuth client id an ID token's "aud" must name (unset: Google
+#: sign-in is refused), where Google's JWK Set is fetched, how long it is cached (Google's
+#: Cache-Control max-age wins when shorter) and the issuers Google uses.
+SOCIAL_AUTH_GOOGLE_CLIENT_ID = os.environ.get("SOCIAL_AUTH_GOOGLE_CLIENT_ID", "")
+SOCIAL_AUTH_GOOGLE_JWKS_URL = os.environ.get(
+    "SOCIAL_AUTH_GOOGLE_JWKS_URL", "https://www.googleapis.com/oauth2/v3/certs"
+)
+SOCIAL_AUTH_GOOGLE_JWKS_TTL = int(os.environ.get("SOCIAL_AUTH_GOOGLE_JWKS_TTL", "3600"))
+SOCIAL_AUTH_GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
+#: GitHub's user API and its emails endpoint (an OAuth access token with user:email).
+SOCIAL_AUTH_GITHUB_API_URL = os.environ.get(
+    "SOCIAL_AUTH_GITHUB_API_URL", "https://api.github.com/user"
+)
+SOCIAL_AUTH_GITHUB_EMAILS_URL = os.environ.get(
+    "SOCIAL_AUTH_GITHUB_EMAILS_URL", "https://api.github.com/user/emails"
+)
+#: Facebook's Graph API "me" endpoint (id, name, email are asked for).
+SOCIAL_AUTH_FACEBOOK_API_URL = os.environ.get(
+    "SOCIAL_AUTH_FACEBOOK_API_URL", "https://graph.facebook.com/me"
+)
+#: Binding tokens to our own OAuth apps (recommended): when an app's id and secret are
+#: set, a GitHub token must pass GitHub's "check a token" for our client id and a Facebook
+#: token Graph's debug_token for our app id. Unset: a token any app obtained is accepted.
+SOCIAL_AUTH_GITHUB_CLIENT_ID = os.environ.get("SOCIAL_AUTH_GITHUB_CLIENT_ID", "")
+SOCIAL_AUTH_GITHUB_CLIENT_SECRET = os.environ.get("SOCIAL_AUTH_GITHUB_CLIENT_SECRET", "")
+SOCIAL_AUTH_GITHUB_CHECK_TOKEN_URL = os.environ.get(
+    "SOCIAL_AUTH_GITHUB_CHECK_TOKEN_URL",
+    "https://api.github.com/applications/{client_id}/token",
+)
+SOCIAL_AUTH_FACEBOOK_APP_ID = os.environ.get("SOCIAL_AUTH_FACEBOOK_APP_ID", "")
+SOCIAL_AUTH_FACEBOOK_APP_SECRET = os.environ.get("SOCIAL_AUTH_FACEBOOK_APP_SECRET", "")
+SOCIAL_AUTH_FACEBOOK_DEBUG_TOKEN_URL = os.environ.get(
+    "SOCIAL_AUTH_FACEBOOK_DEBUG_TOKEN_URL", "https://graph.facebook.com/debug_token"
+)
+#: Seconds any call to a provider (or to reCAPTCHA's siteverify) may take.
+SOCIAL_AUTH_TIMEOUT = 5.0
+#: Users per page of GET /auth-api/users/.
+AUTH_API_USERS_PAGE_SIZE = 20
+# Profile images uploaded through users/<id>/upload_image/ share PROFILE_IMAGE_MAX_BYTES.

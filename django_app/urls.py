@@ -1,5 +1,5 @@
-"""django_app's URLs: the admin, and the API of documents 000 (``/api/auth/``) and
-001, 003, 004 (``/api/``), all served at once."""
+"""django_app's URLs: the admin, and the API of documents 000 (``/api/auth/``),
+001, 003, 004 (``/api/``) and 002 (``/auth-api/``), all served at once."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ urlpatterns = [
     path("api/", include("django_app.accounts.urls.shared")),
     path("api/", include("django_app.accounts.urls.doc003")),
     path("api/", include("django_app.accounts.urls.profile")),
+    path("auth-api/", include("django_app.authapi.urls")),
+    path("auth-api/", include("django_app.authapi_users.urls")),
 ]
 
 if settings.DEBUG:  # uploaded profile images, in development only

@@ -113,6 +113,10 @@ class User(AbstractUser):
         error_messages={"unique": _("A user with that email already exists.")},
     )
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
+    # Document 002: set by its verification flows (the profile's "verified" follows
+    # email_verified, see django_app.authapi.services.mark_email_verified).
+    email_verified = models.BooleanField(_("email verified"), default=False)
+    phone_verified = models.BooleanField(_("phone verified"), default=False)
     # One name field instead of Django's two (the documents send "name" / "full_name").
     first_name = None
     last_name = None

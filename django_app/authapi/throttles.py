@@ -1,0 +1,113 @@
+"""Rate limits of the costly /auth-api/ endpoints: DRF throttles on Django's cache
+(Redis in production), answering 429 with ``Retry-After``.
+
+One scope per endpoint family; the rates are REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+entries read at request time (so tests and deployments can change them)::
+
+    "auth_login", "auth_otp", "auth_token", "auth_reset",
+    "auth_verify", "auth_register", "auth_social"
+
+Signed-in callers are counted by user, anonymous ones by client IP (DRF's
+``get_ident``: REMOTE_ADDR, or X-Forwarded-For when NUM_PROXIES says so).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.settings import api_settings as drf_settings
+from rest_framework.throttling import ScopedRateThrottle
+
+__all__ = [
+    "AuthLoginThrottle",
+    "AuthOtpThrottle",
+    "AuthRegisterThrottle",
+    "AuthResetThrottle",
+    "AuthScopedThrottle",
+    "AuthSocialThrottle",
+    "AuthTokenThrottle",
+    "AuthVerifyThrottle",
+    "throttle_for",
+]
+
+
+class AuthScopedThrottle(ScopedRateThrottle):  # type: ignore[misc]
+    """A ScopedRateThrottle whose scope is fixed by the class (``fixed_scope``) rather
+    than read from the view, so one view may carry several, and whose rates are read
+    from DRF's settings at request time rather than at import."""
+
+    fixed_scope: str = ""
+
+    def get_rate(self) -> str | None:
+        rates: dict[str, str | None] = drf_settings.DEFAULT_THROTTLE_RATES or {}
+        return rates.get(self.scope)
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        self.scope = self.fixed_scope
+        self.rate = self.get_rate()
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        allowed: bool = super(ScopedRateThrottle, self).allow_request(request, view)
+        return allowed
+
+
+class AuthLoginThrottle(AuthScopedThrottle):
+    """login/"""
+
+    fixed_scope = "auth_login"
+
+
+class AuthOtpThrottle(AuthScopedThrottle):
+    """resend-otp/ and verify-phone/ (anything that sends a code)."""
+
+    fixed_scope = "auth_otp"
+
+
+class AuthTokenThrottle(AuthScopedThrottle):
+    """token/ (code submissions)."""
+
+    fixed_scope = "auth_token"
+
+
+class AuthResetThrottle(AuthScopedThrottle):
+    """reset-password/"""
+
+    fixed_scope = "auth_reset"
+
+
+class AuthVerifyThrottle(AuthScopedThrottle):
+    """verify-email/ and verify-phone/ checks."""
+
+    fixed_scope = "auth_verify"
+
+
+class AuthRegisterThrottle(AuthScopedThrottle):
+    """users/ create (authapi_users)."""
+
+    fixed_scope = "auth_register"
+
+
+class AuthSocialThrottle(AuthScopedThrottle):
+    """social-auth/ (authapi_users)."""
+
+    fixed_scope = "auth_social"
+
+
+_BY_SCOPE: dict[str, type[AuthScopedThrottle]] = {
+    cls.fixed_scope: cls
+    for cls in (
+        AuthLoginThrottle,
+        AuthOtpThrottle,
+        AuthTokenThrottle,
+        AuthResetThrottle,
+        AuthVerifyThrottle,
+        AuthRegisterThrottle,
+        AuthSocialThrottle,
+    )
+}
+
+
+def throttle_for(scope: str) -> type[AuthScopedThrottle]:
+    """The throttle class of a scope name (KeyError for an unknown one)."""
+    return _BY_SCOPE[scope]
