@@ -28,6 +28,21 @@ from django_app.accounts.models import (
 LOGIN_FAILED = _("No active account found with the given credentials")
 
 
+def validate_new_password(attrs: dict[str, Any]) -> None:
+    """Django's password validators on ``attrs["password"]``, judged against the user the
+    other fields describe (so similarity to the email or name counts): a 400 with the
+    validators' messages under "password"."""
+    candidate = get_user_model()(
+        email=attrs.get("email"),
+        username=attrs.get("username"),
+        full_name=attrs.get("full_name", ""),
+    )
+    try:
+        password_validation.validate_password(attrs["password"], user=candidate)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+
+
 def _blank(value: str | None) -> str:
     return value or ""
 
@@ -98,15 +113,7 @@ class _RegisterBase(serializers.Serializer):
             raise serializers.ValidationError(
                 {"email": [_("Give an email address or a username.")]}
             )
-        candidate = get_user_model()(
-            email=attrs.get("email"),
-            username=attrs.get("username"),
-            full_name=attrs.get("full_name", ""),
-        )
-        try:
-            password_validation.validate_password(attrs["password"], user=candidate)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        validate_new_password(attrs)
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> Any:
@@ -213,3 +220,12 @@ class ProfileImageSerializer(serializers.ModelSerializer):
                 % {"limit": settings.PROFILE_IMAGE_MAX_BYTES}
             )
         return value
+
+    def save(self, **kwargs: Any) -> Any:
+        """Store the new image and delete the one it replaces (never the default)."""
+        profile = self.instance
+        old = profile.image.name if profile is not None and profile.image else ""
+        saved = super().save(**kwargs)
+        if old and old != Profile._meta.get_field("image").default:
+            saved.image.storage.delete(old)
+        return saved

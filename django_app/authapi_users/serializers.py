@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model, password_validation
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -20,6 +19,7 @@ from django_app.accounts.models import (
     phone_validator,
     username_validator,
 )
+from django_app.accounts.serializers import validate_new_password
 from django_app.authapi.services import ROLE_ORDER, role_of
 from django_app.authapi_users import roles
 from django_app.authapi_users.providers import IDENTIFY
@@ -68,15 +68,7 @@ class UserCreateSerializer(serializers.Serializer):  # type: ignore[misc]
         return username
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        candidate = get_user_model()(
-            email=attrs.get("email"),
-            username=attrs.get("username"),
-            full_name=attrs.get("full_name", ""),
-        )
-        try:
-            password_validation.validate_password(attrs["password"], user=candidate)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError({"password": list(exc.messages)}) from exc
+        validate_new_password(attrs)
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> Any:

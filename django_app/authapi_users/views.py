@@ -201,10 +201,7 @@ class UserViewSet(CsrfProtectedViewSetMixin, viewsets.GenericViewSet):  # type: 
         profile, _created = Profile.objects.get_or_create(user=user)
         serializer = ProfileImageSerializer(profile, data=request.data)
         serializer.is_valid(raise_exception=True)
-        old = profile.image.name if profile.image else ""
         serializer.save()
-        if old and old != Profile._meta.get_field("image").default:
-            profile.image.storage.delete(old)
         return Response(self._body(user))
 
 

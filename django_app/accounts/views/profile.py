@@ -70,8 +70,5 @@ class ProfileImageView(ProfileBaseView):
         profile = self.get_profile(request)
         serializer = ProfileImageSerializer(profile, data=request.data)
         serializer.is_valid(raise_exception=True)
-        old = profile.image.name if profile.image else ""
         serializer.save()
-        if old and old != Profile._meta.get_field("image").default:
-            profile.image.storage.delete(old)
         return Response(ProfileSerializer(profile, context={"request": request}).data)
