@@ -15,7 +15,7 @@ APT_PACKAGES := build-essential cmake pkg-config libssl-dev libsodium-dev libsim
 CORE_SOURCES := CMakeLists.txt pyproject.toml $(shell find cpp -type f -name '*.[ch]pp' 2>/dev/null)
 CPP_BUILD := build/cpp
 
-.PHONY: help deps venv build test test-cpp test-py lint bench run clean postgres
+.PHONY: help deps venv build test test-cpp test-py lint bench run clean postgres redis
 
 help:
 	@echo "make test   build everything and run the C++ and Python suites"
@@ -71,6 +71,16 @@ test-py: build
 	  set -e; echo "--- again on PostgreSQL"; \
 	  PYAUTH_TEST_POSTGRES=1 $(PY) -m pytest -q -p no:cacheprovider tests/django --ds=tests.django.settings; \
 	  DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -p no:cacheprovider tests/app --ds=django_app.settings; \
+	fi
+
+# Redis on 127.0.0.1:6379 (nothing persisted): started when it is down, installed from
+# Debian when missing. CI's revocation tests share it between processes.
+redis:
+	@if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then \
+	  command -v redis-server >/dev/null || { $(SUDO) apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq redis-server; }; \
+	  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no; \
+	  for i in $$(seq 20); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.5; done; \
 	fi
 
 # PostgreSQL on 127.0.0.1:5432 with trust auth and a database `test`: started when it is

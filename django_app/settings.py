@@ -123,9 +123,15 @@ DATABASES = {
 }
 
 _REDIS_URL = os.environ.get("REDIS_URL")
+# Short socket timeouts: a Redis that stops answering must not hang requests; pyauth's
+# revocation check then falls back to the database.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if _REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
@@ -332,3 +338,20 @@ SOCIAL_AUTH_TIMEOUT = 5.0
 #: Users per page of GET /auth-api/users/.
 AUTH_API_USERS_PAGE_SIZE = 20
 # Profile images uploaded through users/<id>/upload_image/ share PROFILE_IMAGE_MAX_BYTES.
+
+# --- issue 5 (request path) ----------------------------------------------------------
+# Authenticated requests cost no database query: the user comes from the access token
+# (pyauth.authentication.TokenUser) and revocations reach every worker through marks in
+# the cache (Redis when REDIS_URL is set; the per-process local-memory cache otherwise,
+# fine for one process only). USER_LOOKUP "always" loads the user on every request.
+# USER_CLAIM_FIELDS stays empty: the documents' tokens carry email and username as ""
+# when unset (profile_claims) while the model holds None, so a view reading them loads
+# the user (one query); views reading only request.user.pk never query.
+PYAUTH |= {
+    "USER_LOOKUP": os.environ.get("PYAUTH_USER_LOOKUP", "lazy"),
+    "USER_CLAIM_FIELDS": (),
+    "REVOCATION_CACHE": "default",
+    "REVOCATION_MEMO_SECONDS": 0.5,
+    # Argon2id holds 19 MiB per hash: at most this many at once per process.
+    "PASSWORD_HASH_CONCURRENCY": int(os.environ.get("PASSWORD_HASH_CONCURRENCY", "0")) or None,
+}

@@ -7,17 +7,28 @@
   does.
 
 Both return ``(user, AccessToken)`` so views find the token in ``request.auth``, refuse
-inactive users and tokens whose family (the ``sid`` claim) was revoked, and answer 401
-with ``WWW-Authenticate: Bearer realm="api"``. A token without a family (one simplejwt
-issued, say) is accepted when it is otherwise valid.
+tokens whose family (the ``sid`` claim) or whose user was revoked, and answer 401 with
+``WWW-Authenticate: Bearer realm="api"``. A token without a family (one simplejwt
+issued, say) is accepted when it is otherwise valid and its user was not revoked since.
+
+The user costs no database query (USER_LOOKUP "lazy", the default, with
+``pyauth.lifecycle`` installed): :class:`TokenUser` answers ``pk``, the USER_ID_FIELD
+and the USER_CLAIM_FIELDS from the token, and loads the row the first time a view
+reads anything else (refusing then a user that is gone or inactive). Deactivation,
+password changes, logout everywhere and revocations reach it through the revocation
+marks of :mod:`pyauth.lifecycle.revocation` (cached, memoised for at most
+REVOCATION_MEMO_SECONDS; the database when the cache fails). USER_LOOKUP "always" loads
+the user on every request and refuses an inactive one, as simplejwt does.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.db.models import Model
+from django.db.models.base import ModelState
 from django.utils.translation import gettext_lazy as _
 from rest_framework import HTTP_HEADER_ENCODING, exceptions, status
 from rest_framework.authentication import BaseAuthentication, CSRFCheck
@@ -30,6 +41,7 @@ __all__ = [
     "InvalidToken",
     "JWTAuthentication",
     "JWTCookieAuthentication",
+    "TokenUser",
 ]
 
 
@@ -61,6 +73,100 @@ class InvalidToken(AuthenticationFailed):
     status_code = status.HTTP_401_UNAUTHORIZED
     default_detail = _("Token is invalid or expired")
     default_code = "token_not_valid"
+
+
+class TokenUser:
+    """The user an access token names, without a query until one is needed.
+
+    Answers from the token: ``pk`` / ``id`` (when USER_ID_FIELD is the primary key),
+    the USER_ID_FIELD, the USER_CLAIM_FIELDS present in the token, ``get_username()``
+    when USERNAME_FIELD is one of them, and ``is_authenticated`` (True),
+    ``is_anonymous`` (False) and ``is_active`` (True: a deactivation revokes the token).
+    Anything else, read or written, loads the user's row once (one query) and goes to
+    it; a user that is gone or inactive by then raises AuthenticationFailed (401).
+
+    It passes ``isinstance(user, get_user_model())`` (its ``__class__`` is the user
+    model, as Django's lazy ``request.user``'s is), compares equal to the real user and
+    hashes like it, so it can be assigned to foreign keys. Claim fields are as fresh as
+    the token (ACCESS_TOKEN_LIFETIME at most; a refresh re-reads them)."""
+
+    is_authenticated: ClassVar[bool] = True
+    is_anonymous: ClassVar[bool] = False
+    is_active: ClassVar[bool] = True
+
+    def __init__(self, model: Any, lookup: dict[str, Any], known: dict[str, Any]) -> None:
+        state = self.__dict__
+        state["_model"] = model
+        state["_lookup"] = lookup
+        state["_user"] = None
+        # What Model.__eq__ and a foreign key's descriptor read of a related instance.
+        state["_meta"] = model._meta
+        state["_state"] = ModelState()
+        state["_state"].adding = False
+        state.update(known)
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> Any:
+        return self.__dict__["_model"]
+
+    def _load(self) -> Any:
+        user = self.__dict__["_user"]
+        if user is None:
+            model = self.__dict__["_model"]
+            try:
+                user = model._default_manager.get(**self.__dict__["_lookup"])
+            except model.DoesNotExist as exc:
+                raise AuthenticationFailed(_("User not found"), code="user_not_found") from exc
+            if not getattr(user, "is_active", True):
+                raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
+            self.__dict__["_user"] = user
+        return user
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        return getattr(self._load(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.__dict__.pop(name, None)  # a claim no longer tells the truth
+        setattr(self._load(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        self.__dict__.pop(name, None)
+        delattr(self._load(), name)
+
+    def get_username(self) -> Any:
+        """USERNAME_FIELD, from the token when it carries it."""
+        field = getattr(self.__dict__["_model"], "USERNAME_FIELD", "username")
+        if field in self.__dict__:
+            return self.__dict__[field]
+        return self._load().get_username()
+
+    def _pk(self) -> Any:
+        if "pk" in self.__dict__:
+            return self.__dict__["pk"]
+        return self._load().pk
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TokenUser):
+            other_model, other_pk = other.__dict__["_model"], other._pk()
+        elif isinstance(other, Model):
+            other_model, other_pk = type(other), other.pk
+        else:
+            return NotImplemented
+        model = self.__dict__["_model"]
+        if model._meta.concrete_model != other_model._meta.concrete_model:
+            return False
+        return bool(self._pk() == other_pk)
+
+    def __hash__(self) -> int:
+        return hash(self._pk())
+
+    def __str__(self) -> str:
+        return str(self._load())
+
+    def __repr__(self) -> str:
+        return f"<TokenUser {self.__dict__['_lookup']!r}>"
 
 
 class JWTAuthentication(BaseAuthentication):  # type: ignore[misc]
@@ -129,22 +235,24 @@ class JWTAuthentication(BaseAuthentication):  # type: ignore[misc]
         return token
 
     def check_family(self, token: Token) -> None:
-        """Refuse a token whose family (FAMILY_CLAIM) was revoked (logout, replay)."""
-        sid = token.get(api_settings.FAMILY_CLAIM)
-        if sid is None or not apps.is_installed("pyauth.lifecycle"):
+        """Refuse a token whose family (FAMILY_CLAIM) was revoked (logout, replay) or
+        whose user was revoked after it was issued (:mod:`pyauth.lifecycle.revocation`)."""
+        if not apps.is_installed("pyauth.lifecycle"):
             return
-        from pyauth.lifecycle.services import is_revoked  # needs the app registry
+        from pyauth.lifecycle.revocation import check_token  # needs the app registry
 
-        if not isinstance(sid, str) or is_revoked(sid):
-            raise TokenError(_("Token is blacklisted"), code="token_revoked")
+        check_token(token)
 
     def get_user(self, validated_token: Token) -> Any:
-        """The active user the token names."""
+        """The user the token names: a :class:`TokenUser` (USER_LOOKUP "lazy", with
+        pyauth.lifecycle installed) or the active user loaded from the database."""
         try:
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken(_("Token contained no recognizable user identification")) from exc
         user_model: Any = get_user_model()
+        if api_settings.USER_LOOKUP != "always" and apps.is_installed("pyauth.lifecycle"):
+            return self.token_user(user_model, user_id, validated_token)
         try:
             user = user_model.objects.get(**{api_settings.USER_ID_FIELD: user_id})
         except (user_model.DoesNotExist, ValueError, TypeError) as exc:
@@ -152,6 +260,26 @@ class JWTAuthentication(BaseAuthentication):  # type: ignore[misc]
         if not getattr(user, "is_active", True):
             raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
         return user
+
+    def token_user(self, user_model: Any, user_id: Any, token: Token) -> TokenUser:
+        """A :class:`TokenUser` for ``user_id`` with the token's USER_CLAIM_FIELDS."""
+        id_field = api_settings.USER_ID_FIELD
+        meta = user_model._meta
+        try:
+            field = meta.pk if id_field == "pk" else meta.get_field(id_field)
+            value = field.to_python(user_id)
+        except Exception as exc:  # FieldDoesNotExist, ValidationError
+            raise AuthenticationFailed(_("User not found"), code="user_not_found") from exc
+        if value is None:
+            raise AuthenticationFailed(_("User not found"), code="user_not_found")
+        known: dict[str, Any] = {field.attname: value}
+        if field.primary_key:
+            known["pk"] = value
+        payload = token.payload
+        for name in api_settings.USER_CLAIM_FIELDS:
+            if name in payload:
+                known[name] = payload[name]
+        return TokenUser(user_model, {field.name: value}, known)
 
 
 class JWTCookieAuthentication(JWTAuthentication):

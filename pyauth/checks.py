@@ -8,6 +8,9 @@ Errors stop ``runserver`` and ``migrate``; warnings are printed.
 - pyauth.E003  CORS_ALLOW_ALL_ORIGINS with CORS_ALLOW_CREDENTIALS
 - pyauth.E004  PYAUTH ALGORITHM unknown
 - pyauth.E005  the signing or verifying key cannot be loaded for ALGORITHM
+- pyauth.E006  USER_LOOKUP neither "lazy" nor "always", PASSWORD_HASH_CONCURRENCY not
+               None or an integer >= 1, REVOCATION_CACHE not in CACHES, or
+               USER_CLAIM_FIELDS not fields of the user model
 - pyauth.W001  pyauth's Argon2idPasswordHasher not first in PASSWORD_HASHERS
 - pyauth.W002  SESSION_COOKIE_SECURE False while DEBUG is off
 - pyauth.W003  CSRF_COOKIE_SECURE False while DEBUG is off
@@ -117,6 +120,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
             )
         )
 
+    messages.extend(_check_request_path())
     messages.extend(_check_hashers())
 
     if not debug:
@@ -133,6 +137,29 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                     )
                 )
     return messages
+
+
+def _check_request_path() -> list[CheckMessage]:
+    problems: list[str] = []
+    lookup = api_settings.USER_LOOKUP
+    if lookup not in ("lazy", "always"):
+        problems.append(f"USER_LOOKUP is {lookup!r}; use 'lazy' or 'always'.")
+    limit = api_settings.PASSWORD_HASH_CONCURRENCY
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        problems.append(f"PASSWORD_HASH_CONCURRENCY is {limit!r}; use None or an integer >= 1.")
+    alias = api_settings.REVOCATION_CACHE
+    if alias not in (getattr(settings, "CACHES", None) or {"default": None}):
+        problems.append(f"REVOCATION_CACHE is {alias!r}, which CACHES does not define.")
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import FieldDoesNotExist
+
+    user_model: Any = get_user_model()
+    for name in api_settings.USER_CLAIM_FIELDS:
+        try:
+            user_model._meta.get_field(name)
+        except FieldDoesNotExist:
+            problems.append(f"USER_CLAIM_FIELDS names {name!r}, not a field of the user model.")
+    return [Error(f"PYAUTH: {p}", id="pyauth.E006") for p in problems]
 
 
 def _check_hashers() -> list[CheckMessage]:

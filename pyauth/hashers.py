@@ -17,6 +17,10 @@ Argon2 at other costs, Django's p = 8) at the user's next successful login.
 
 A stored value that is malformed, unusable or out of pyauth's cost bounds verifies
 False: ``check_password`` never raises because of what is in the database.
+
+PYAUTH["PASSWORD_HASH_CONCURRENCY"] (default ``os.cpu_count()``) bounds the hashes and
+verifications running at once in a process (:func:`pyauth.passwords.set_max_concurrency`),
+read at every call.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from django.utils.translation import gettext_noop as _
 
 from pyauth import _core, passwords
 from pyauth.exceptions import PasswordError
+from pyauth.settings import api_settings
 
 __all__ = ["Argon2idPasswordHasher", "PBKDF2SHA256PasswordHasher"]
 
@@ -41,9 +46,15 @@ def _as_text(password: Any) -> str | bytes:
     raise TypeError(f"password must be str or bytes, not {type(password).__name__}")
 
 
+def _bound() -> None:
+    """Apply PASSWORD_HASH_CONCURRENCY (it may have changed since the last call)."""
+    passwords.set_max_concurrency(api_settings.PASSWORD_HASH_CONCURRENCY)
+
+
 def _verify(password: Any, encoded: Any) -> bool:
     if password is None or not isinstance(encoded, str):
         return False
+    _bound()
     try:
         return passwords.verify(_as_text(password), encoded)
     except (PasswordError, ValueError, TypeError):
@@ -69,6 +80,7 @@ class Argon2idPasswordHasher(BasePasswordHasher):  # type: ignore[misc]
 
     def encode(self, password: Any, salt: Any = None) -> str:
         """A new hash of ``password``, ``argon2$argon2id$v=19$m=..,t=..,p=..$salt$hash``."""
+        _bound()
         return passwords.hash(_as_text(password), self.params())
 
     def verify(self, password: Any, encoded: Any) -> bool:
@@ -134,6 +146,7 @@ class PBKDF2SHA256PasswordHasher(BasePasswordHasher):  # type: ignore[misc]
     def encode(self, password: Any, salt: str, iterations: int | None = None) -> str:
         """The hash of ``password`` with ``salt`` (Django's salt alphabet, no ``$``)."""
         self._check_encode_args(password, salt)
+        _bound()
         return passwords.hash_pbkdf2_sha256(_as_text(password), iterations or self.iterations, salt)
 
     def verify(self, password: Any, encoded: Any) -> bool:

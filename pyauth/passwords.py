@@ -6,13 +6,19 @@ Django's own ``Argon2PasswordHasher`` and pyauth verify each other's hashes. Dja
 ``pbkdf2_sha256$...`` hashes verify too, and :func:`needs_rehash` says when a stored
 hash should be replaced at the next login.
 
-Every hash and verification releases the GIL, so threads hash in parallel.
+Every hash and verification releases the GIL, so threads hash in parallel — at most
+:func:`max_concurrency` at once (default ``os.cpu_count()``; see
+:func:`set_max_concurrency`): each Argon2id hash holds 19 MiB, so a login storm waits
+for a slot instead of exhausting memory.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 from pyauth import _core
 from pyauth.exceptions import InvalidPasswordError
@@ -26,9 +32,56 @@ __all__ = [
     "hash",
     "hash_pbkdf2_sha256",
     "identify",
+    "max_concurrency",
     "needs_rehash",
+    "set_max_concurrency",
     "verify",
 ]
+
+_R = TypeVar("_R")
+
+
+def _default_concurrency() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class _Limiter:
+    """A counting semaphore whose size may change: callers that hold a slot of the old
+    semaphore release that one, new callers take slots of the new one."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.semaphore = threading.BoundedSemaphore(size)
+        self.lock = threading.Lock()
+
+    def resize(self, size: int) -> None:
+        with self.lock:
+            if size != self.size:
+                self.size = size
+                self.semaphore = threading.BoundedSemaphore(size)
+
+    def run(self, func: Callable[..., _R], *args: object) -> _R:
+        semaphore = self.semaphore
+        with semaphore:
+            return func(*args)
+
+
+_limiter: Final = _Limiter(_default_concurrency())
+
+
+def set_max_concurrency(limit: int | None) -> None:
+    """Allow at most ``limit`` hashes and verifications at once in this process (None:
+    ``os.cpu_count()``). ValueError unless ``limit`` is None or at least 1."""
+    if limit is None:
+        limit = _default_concurrency()
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+        raise ValueError(f"the hash concurrency must be an integer >= 1, not {limit!r}")
+    _limiter.resize(limit)
+
+
+def max_concurrency() -> int:
+    """How many hashes and verifications may run at once in this process."""
+    return _limiter.size
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,8 +129,12 @@ def _password_bytes(password: str | bytes) -> bytes:
 
 def hash(password: str | bytes, params: Argon2Params = DEFAULT_PARAMS) -> str:
     """Argon2id hash of ``password`` with a fresh 16-byte salt, in Django's format."""
-    return _core.hash_argon2id(
-        _password_bytes(password), params.memory_kib, params.iterations, params.parallelism
+    return _limiter.run(
+        _core.hash_argon2id,
+        _password_bytes(password),
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
     )
 
 
@@ -89,7 +146,7 @@ def hash_pbkdf2_sha256(
     """PBKDF2-HMAC-SHA256 in Django's ``pbkdf2_sha256$iterations$salt$hash`` format.
 
     For compatibility with existing user tables; new hashes should be :func:`hash`'s."""
-    return _core.hash_pbkdf2_sha256(_password_bytes(password), iterations, salt or "")
+    return _limiter.run(_core.hash_pbkdf2_sha256, _password_bytes(password), iterations, salt or "")
 
 
 def verify(password: str | bytes, encoded: str) -> bool:
@@ -99,7 +156,7 @@ def verify(password: str | bytes, encoded: str) -> bool:
     :class:`~pyauth.exceptions.InvalidHashError`."""
     if not isinstance(encoded, str):
         raise TypeError(f"encoded hash must be str, not {type(encoded).__name__}")
-    return _core.verify_password(_password_bytes(password), encoded)
+    return _limiter.run(_core.verify_password, _password_bytes(password), encoded)
 
 
 def needs_rehash(encoded: str, params: Argon2Params = DEFAULT_PARAMS) -> bool:

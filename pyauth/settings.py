@@ -16,6 +16,15 @@ so moving from simplejwt is a change of imports.
 Two values depend on other settings and are resolved on every read: ``SIGNING_KEY``
 (``None`` means Django's ``SECRET_KEY``) and ``AUTH_COOKIE_SECURE`` (``None`` means
 ``not DEBUG``). ``EXTRA_ACCESS_CLAIMS`` may be a dotted path and is imported on read.
+
+The request path: ``USER_LOOKUP`` "lazy" (default) hands views a user built from the
+access token's claims (``USER_ID_CLAIM`` and ``USER_CLAIM_FIELDS``, which ``for_user``
+writes into tokens) and loads the row only when a view reads anything else; "always"
+loads it on every request. Either way a token is refused once its user or family was
+revoked (:mod:`pyauth.lifecycle.revocation`: marks in the cache ``REVOCATION_CACHE``,
+kept ``REVOCATION_CACHE_TTL`` seconds, read through a process-local memo of
+``REVOCATION_MEMO_SECONDS``). ``PASSWORD_HASH_CONCURRENCY`` bounds the hashes computed at
+once (None: ``os.cpu_count()``).
 """
 
 from __future__ import annotations
@@ -63,6 +72,14 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "AUTH_COOKIE_PATH": "/",
     "AUTH_COOKIE_REFRESH_PATH": None,
     "MAX_TOKEN_BYTES": 8192,
+    # The request path (pyauth.authentication, pyauth.lifecycle.revocation).
+    "USER_LOOKUP": "lazy",
+    "USER_CLAIM_FIELDS": (),
+    "REVOCATION_CACHE": "default",
+    "REVOCATION_CACHE_TTL": 300,
+    "REVOCATION_MEMO_SECONDS": 0.5,
+    # Logins (pyauth.hashers): at most this many hashes at once; None: os.cpu_count().
+    "PASSWORD_HASH_CONCURRENCY": None,
 }
 
 #: Settings that may be given as a dotted import path.
@@ -105,7 +122,7 @@ class PyAuthSettings:
             return not django_settings.DEBUG
         if name == "AUTH_COOKIE_REFRESH_PATH" and value is None:
             return self.AUTH_COOKIE_PATH
-        if name == "AUTH_HEADER_TYPES" and isinstance(value, str):
+        if name in ("AUTH_HEADER_TYPES", "USER_CLAIM_FIELDS") and isinstance(value, str):
             return (value,)
         if name in IMPORT_STRINGS and isinstance(value, str):
             return import_string(value)
@@ -125,6 +142,11 @@ class PyAuthSettings:
         if isinstance(leeway, timedelta):
             return leeway.total_seconds()
         return float(leeway or 0)
+
+    def user_claims(self, user: Any) -> dict[str, Any]:
+        """The USER_CLAIM_FIELDS of ``user`` as claims (each named after its field), which
+        the authentication classes hand to views without a database query."""
+        return {field: getattr(user, field) for field in self.USER_CLAIM_FIELDS}
 
     def extra_claims(self, user: Any) -> dict[str, Any]:
         """EXTRA_ACCESS_CLAIMS(user), or {} when unset."""

@@ -213,10 +213,13 @@ class Token:
     @classmethod
     def for_user(cls: type[T], user: Any) -> T:
         """A new token naming ``user`` (USER_ID_CLAIM = str(user's USER_ID_FIELD), as
-        simplejwt 5.5 does) with the claims EXTRA_ACCESS_CLAIMS gives for the user."""
+        simplejwt 5.5 does) with the claims EXTRA_ACCESS_CLAIMS gives for the user, then
+        the user's USER_CLAIM_FIELDS (which views read without a query, so they win)."""
         token = cls()
         token[api_settings.USER_ID_CLAIM] = str(getattr(user, api_settings.USER_ID_FIELD))
         for claim, value in api_settings.extra_claims(user).items():
+            token[claim] = value
+        for claim, value in api_settings.user_claims(user).items():
             token[claim] = value
         return token
 

@@ -13,3 +13,10 @@ class LifecycleConfig(AppConfig):  # type: ignore[misc]
     label = "pyauth_lifecycle"
     verbose_name = _("pyauth token lifecycle")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+
+        from pyauth.lifecycle.signals import connect
+
+        connect(get_user_model())

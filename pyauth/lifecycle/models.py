@@ -5,6 +5,10 @@ and every access token issued along the way carries the family's id in the
 FAMILY_CLAIM ("sid"), so revoking the family (logout, a replayed refresh token)
 refuses all of them at once (RFC 9700 §4.14).
 
+A *user revocation* records when a user's tokens were last revoked all at once
+(deactivation, password change, logout everywhere, deletion): every access token issued
+up to that second is refused. The cache holds a copy (:mod:`pyauth.lifecycle.revocation`).
+
 Nothing here can be replayed: a refresh token is recorded by the SHA-256 digest of its
 ``jti``, never by the token or the raw ``jti``.
 """
@@ -20,7 +24,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-__all__ = ["RefreshTokenRecord", "TokenFamily", "jti_digest", "new_family_id"]
+__all__ = ["RefreshTokenRecord", "TokenFamily", "UserRevocation", "jti_digest", "new_family_id"]
 
 
 def new_family_id() -> str:
@@ -102,3 +106,23 @@ class RefreshTokenRecord(models.Model):  # type: ignore[misc]
         if len(self.jti_digest) != 64:
             raise ValueError("jti_digest must be a SHA-256 hex digest, never a raw jti")
         super().save(*args, **kwargs)
+
+
+class UserRevocation(models.Model):  # type: ignore[misc]
+    """When the tokens of one user were last revoked: access tokens whose ``iat`` is not
+    after ``revoked_at`` are refused (see :mod:`pyauth.lifecycle.revocation`). Keyed by
+    the user's USER_ID_CLAIM value (not a foreign key: the mark outlives a deleted user,
+    whose tokens stay refused)."""
+
+    user_key = models.CharField(_("user id claim"), primary_key=True, max_length=255)
+    revoked_at = models.DateTimeField(_("revoked at"))
+    #: Refuse tokens with a family issued in revoked_at's second too. False when the
+    #: user's families were revoked with the mark, which refuses the older ones.
+    strict = models.BooleanField(_("strict"), default=True)
+
+    class Meta:
+        verbose_name = _("user revocation")
+        verbose_name_plural = _("user revocations")
+
+    def __str__(self) -> str:
+        return f"{self.user_key} @ {self.revoked_at.isoformat()}"

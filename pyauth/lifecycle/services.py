@@ -10,7 +10,8 @@ revoked. Views call these; nothing else writes the lifecycle tables.
   §4.14). REUSE_GRACE_SECONDS > 0 answers a second presentation within that many
   seconds of the rotation with a refusal that spares the family (racing browser tabs).
 - :func:`revoke_family`, :func:`revoke_token` (logout), :func:`revoke_user`.
-- :func:`is_revoked`, which authentication asks for every token with a family.
+- :func:`is_revoked`: the database's answer (authentication reads the cached copy,
+  :mod:`pyauth.lifecycle.revocation`, which every revocation here writes).
 
 Concurrency: a rotation claims its record with one conditional UPDATE
 (``... WHERE jti_digest = %s AND used_at IS NULL AND blacklisted_at IS NULL``) as the
@@ -28,6 +29,7 @@ other.
 from __future__ import annotations
 
 import ipaddress
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
@@ -39,7 +41,14 @@ from django.utils.translation import gettext_lazy as _
 
 from pyauth import jwt
 from pyauth.exceptions import InvalidTokenError
-from pyauth.lifecycle.models import RefreshTokenRecord, TokenFamily, jti_digest, new_family_id
+from pyauth.lifecycle import revocation
+from pyauth.lifecycle.models import (
+    RefreshTokenRecord,
+    TokenFamily,
+    UserRevocation,
+    jti_digest,
+    new_family_id,
+)
 from pyauth.settings import api_settings
 from pyauth.tokens import AccessToken, RefreshToken, Token, TokenError
 
@@ -126,6 +135,8 @@ def _successor(token: RefreshToken, user: Any, sid: str) -> RefreshToken:
             new[claim] = value
     for claim, value in api_settings.extra_claims(user).items():
         new[claim] = value
+    for claim, value in api_settings.user_claims(user).items():
+        new[claim] = value
     new[api_settings.FAMILY_CLAIM] = sid
     return new
 
@@ -136,6 +147,8 @@ def _access_from(token: RefreshToken, user: Any, sid: str) -> AccessToken:
         if claim in access:
             del access[claim]
     for claim, value in api_settings.extra_claims(user).items():
+        access[claim] = value
+    for claim, value in api_settings.user_claims(user).items():
         access[claim] = value
     access[api_settings.FAMILY_CLAIM] = sid
     return access
@@ -167,6 +180,7 @@ def issue(
         RefreshTokenRecord.objects.create(
             jti_digest=digest, family=family, expires_at=refresh_token.expires_at
         )
+    revocation.seed(user, sid)
     if api_settings.UPDATE_LAST_LOGIN:
         update_last_login(None, user)
     return refresh_token, access
@@ -185,6 +199,7 @@ def new_session_access(
     sid = new_family_id()
     access[api_settings.FAMILY_CLAIM] = sid
     TokenFamily.objects.create(id=sid, user=user, expires_at=access.expires_at, **_device(request))
+    revocation.seed(user, sid)
     if api_settings.UPDATE_LAST_LOGIN:
         update_last_login(None, user)
     return access
@@ -336,9 +351,23 @@ def _touch(
 def _adopt(token: RefreshToken, digest: str, request: Any) -> None:
     """Open a family for a valid refresh token that has none (see the module docstring).
     Concurrent adoptions of one token leave one record: the others' inserts fail on
-    the unique digest and are dropped."""
+    the unique digest and are dropped. A token issued before its user's last
+    revocation (password change, logout everywhere) is refused: it had no family to
+    revoke then."""
     user = _user_of(token)
     _check_active(user)
+    mark = (
+        UserRevocation.objects.filter(pk=revocation.user_key(user))
+        .values_list("revoked_at", flat=True)
+        .first()
+    )
+    iat = token.get("iat")
+    if mark is not None and (
+        isinstance(iat, bool)
+        or not isinstance(iat, (int, float))
+        or math.floor(iat) <= int(mark.timestamp())
+    ):
+        raise TokenError(_("Token is blacklisted"), code="token_revoked")
     try:
         with transaction.atomic():
             family = TokenFamily.objects.create(
@@ -360,6 +389,7 @@ def revoke_family(sid: str, reason: str = REASON_LOGOUT) -> bool:
     updated = TokenFamily.objects.filter(pk=sid, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoke_reason=str(reason)[:64]
     )
+    revocation.mark_families([sid])
     return bool(updated)
 
 
@@ -450,10 +480,20 @@ def _record_revoked(claims: dict[str, Any], digest: str, reason: str) -> bool:
 
 
 def revoke_user(user: Any, reason: str = REASON_ADMIN) -> int:
-    """Revoke every live family of ``user`` (all their sessions); the number revoked."""
-    updated: int = TokenFamily.objects.filter(user=user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoke_reason=str(reason)[:64]
+    """Log ``user`` out everywhere: every live family revoked (all their sessions) and
+    a user mark that refuses every access token issued to them until now, families or
+    not. Returns the number of families revoked."""
+    now = timezone.now()
+    sids = list(
+        TokenFamily.objects.filter(user=user, revoked_at__isnull=True).values_list("id", flat=True)
     )
+    updated: int = 0
+    if sids:
+        updated = TokenFamily.objects.filter(pk__in=sids, revoked_at__isnull=True).update(
+            revoked_at=now, revoke_reason=str(reason)[:64]
+        )
+    revocation.mark_user(revocation.user_key(user), now, strict=False)
+    revocation.mark_families(sids)
     return updated
 
 

@@ -77,6 +77,7 @@ def test_production(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert s.CACHES["default"] == {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": "redis://127.0.0.1:6379/1",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
     assert s.CORS_ALLOWED_ORIGINS == ["https://app.example.com", "https://admin.example.com"]
     assert s.CSRF_TRUSTED_ORIGINS == s.CORS_ALLOWED_ORIGINS

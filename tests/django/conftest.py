@@ -4,7 +4,9 @@
 - ``api``: DRF's APIClient; ``csrf_api``: one that enforces CSRF like a browser's
   server would;
 - ``lifecycle_rows``: every row of the lifecycle tables as text, for "nothing secret
-  is stored" scans.
+  is stored" scans;
+- every test starts with an empty cache and revocation memo (a rolled-back database
+  reuses user ids, whose revocation marks would otherwise outlive their test).
 """
 
 from __future__ import annotations
@@ -14,10 +16,21 @@ from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.db import connection
 from rest_framework.test import APIClient
 
 PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_revocation_state() -> Any:
+    from pyauth.lifecycle import revocation
+
+    revocation.clear_memo()
+    caches["default"].clear()
+    yield
+    revocation.clear_memo()
 
 
 @pytest.fixture

@@ -101,19 +101,46 @@ def test_tampered_token(api: APIClient, user: Any) -> None:
     assert assert_401(api.get(WHOAMI))["code"] == "token_not_valid"
 
 
-def test_inactive_user(api: APIClient, user: Any) -> None:
+def assert_revoked(response: Any) -> None:
+    body = assert_401(response)
+    assert body["code"] == "token_not_valid"
+    assert body["messages"][0]["code"] == "token_revoked"
+
+
+@pytest.mark.parametrize("lookup", ["lazy", "always"])
+def test_deactivated_user(api: APIClient, user: Any, settings: Any, lookup: str) -> None:
+    settings.PYAUTH = {"USER_LOOKUP": lookup}
     _refresh, access = services.issue(user)
     user.is_active = False
     user.save()
     bearer(api, access)
+    assert_revoked(api.get(WHOAMI))
+
+
+@pytest.mark.parametrize("lookup", ["lazy", "always"])
+def test_user_inactive_from_the_start(
+    api: APIClient, make_user: Any, settings: Any, lookup: str
+) -> None:
+    """No deactivation wrote a mark: the lazy user refuses when the view loads the row
+    (WhoAmI reads the username, which the token does not carry)."""
+    settings.PYAUTH = {"USER_LOOKUP": lookup}
+    bearer(api, AccessToken.for_user(make_user(is_active=False)))
     body = assert_401(api.get(WHOAMI))
     assert body == {"detail": "User is inactive", "code": "user_inactive"}
 
 
-def test_deleted_user_and_token_without_user(api: APIClient, user: Any) -> None:
+@pytest.mark.parametrize("lookup", ["lazy", "always"])
+def test_deleted_user_and_token_without_user(
+    api: APIClient, user: Any, settings: Any, lookup: str
+) -> None:
+    settings.PYAUTH = {"USER_LOOKUP": lookup}
     access = AccessToken.for_user(user)
     user.delete()
     bearer(api, access)
+    assert_revoked(api.get(WHOAMI))
+    ghost = AccessToken()
+    ghost["user_id"] = "4242"
+    bearer(api, ghost)
     assert assert_401(api.get(WHOAMI))["code"] == "user_not_found"
     anonymous = AccessToken()
     bearer(api, anonymous)

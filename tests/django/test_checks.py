@@ -129,3 +129,27 @@ def test_w002_w003_insecure_django_cookies(settings: Any, name: str, check_id: s
     settings.DEBUG = False
     setattr(settings, name, True)
     assert ids() == set()
+
+
+@pytest.mark.parametrize(
+    "pyauth",
+    [
+        {"USER_LOOKUP": "sometimes"},
+        {"PASSWORD_HASH_CONCURRENCY": 0},
+        {"PASSWORD_HASH_CONCURRENCY": "4"},
+        {"REVOCATION_CACHE": "nowhere"},
+        {"USER_CLAIM_FIELDS": ("email", "shoe_size")},
+    ],
+)
+def test_e006_request_path_settings(settings: Any, pyauth: dict[str, Any]) -> None:
+    settings.PYAUTH = pyauth
+    assert "pyauth.E006" in ids()
+
+
+def test_e006_quiet_on_good_settings(settings: Any) -> None:
+    settings.PYAUTH = {
+        "USER_LOOKUP": "always",
+        "PASSWORD_HASH_CONCURRENCY": 4,
+        "USER_CLAIM_FIELDS": ("email", "username"),
+    }
+    assert "pyauth.E006" not in ids()

@@ -1,4 +1,4 @@
-"""URLs for pyauth's Django tests: pyauth's views and two protected probes."""
+"""URLs for pyauth's Django tests: pyauth's views and protected probes."""
 
 from __future__ import annotations
 
@@ -45,6 +45,31 @@ class CookieWhoAmI(WhoAmI):
     authentication_classes = (JWTCookieAuthentication,)
 
 
+class UserProbe(APIView):  # type: ignore[misc]
+    """Reads only request.user.pk and the claim fields (username, email) unless
+    ``?read=<attribute>`` names one more."""
+
+    authentication_classes = (JWTAuthentication,)
+    permission_classes = (IsAuthenticated,)
+
+    def get(self, request: Any) -> Response:
+        user = request.user
+        body = {
+            "pk": user.pk,
+            "username": user.username,
+            "email": user.email,
+            "class": type(user).__name__,
+        }
+        read = request.query_params.get("read")
+        if read:
+            body[read] = str(getattr(user, read))
+        return Response(body)
+
+
+class CookieUserProbe(UserProbe):
+    authentication_classes = (JWTCookieAuthentication,)
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/token/", TokenObtainPairView.as_view()),
@@ -57,4 +82,6 @@ urlpatterns = [
     path("api/cookie/logout/", CookieLogoutView.as_view()),
     path("api/whoami/", WhoAmI.as_view()),
     path("api/cookie/whoami/", CookieWhoAmI.as_view()),
+    path("api/probe/", UserProbe.as_view()),
+    path("api/cookie/probe/", CookieUserProbe.as_view()),
 ]
