@@ -42,7 +42,23 @@ __all__ = [
     "JWTAuthentication",
     "JWTCookieAuthentication",
     "TokenUser",
+    "enforce_csrf",
 ]
+
+
+def enforce_csrf(request: Any) -> None:
+    """Django's CSRF check on ``request`` (a Django request) as DRF's
+    SessionAuthentication runs it: 403 ``{"detail": "CSRF Failed: <reason>"}`` without a
+    valid token. Safe methods pass, as CsrfViewMiddleware lets them."""
+
+    def dummy_get_response(request: Any) -> None:  # pragma: no cover - never called
+        return None
+
+    check = CSRFCheck(dummy_get_response)
+    check.process_request(request)
+    reason = check.process_view(request, None, (), {})
+    if reason:
+        raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")
 
 
 class _DetailDictMixin:
@@ -309,12 +325,4 @@ class JWTCookieAuthentication(JWTAuthentication):
 
     def enforce_csrf(self, request: Any) -> None:
         """DRF's SessionAuthentication.enforce_csrf: 403 "CSRF Failed: <reason>"."""
-
-        def dummy_get_response(request: Any) -> None:  # pragma: no cover - never called
-            return None
-
-        check = CSRFCheck(dummy_get_response)
-        check.process_request(request)
-        reason = check.process_view(request, None, (), {})
-        if reason:
-            raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")
+        enforce_csrf(request)

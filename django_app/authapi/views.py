@@ -19,8 +19,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import ensure_csrf_cookie
-from rest_framework import exceptions, permissions, status
-from rest_framework.authentication import CSRFCheck
+from rest_framework import permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -41,6 +40,7 @@ from django_app.authapi.serializers import (
     TokenSerializer,
 )
 from pyauth.authentication import AuthenticationFailed
+from pyauth.authentication import enforce_csrf as pyauth_enforce_csrf
 from pyauth.settings import api_settings
 from pyauth.views import CookieLogoutView, CookieTokenRefreshView
 
@@ -68,15 +68,7 @@ def enforce_csrf(request: Any) -> None:
     django_request = getattr(request, "_request", request)
     if django_request.method in _SAFE_METHODS:
         return
-
-    def dummy_get_response(request: Any) -> None:  # pragma: no cover - never called
-        return None
-
-    check = CSRFCheck(dummy_get_response)
-    check.process_request(django_request)
-    reason = check.process_view(django_request, None, (), {})
-    if reason:
-        raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")
+    pyauth_enforce_csrf(django_request)
 
 
 class CsrfProtectedViewSetMixin:
