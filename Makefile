@@ -20,7 +20,7 @@ CPP_BUILD := build/cpp
 help:
 	@echo "make test   build everything and run the C++ and Python suites"
 	@echo "make run    serve the reference backend (django_app)"
-	@echo "make bench  benchmarks against PyJWT, joserfc, pyotp, argon2-cffi, Django"
+	@echo "make bench  benchmarks against PyJWT, joserfc, pyotp, argon2-cffi, Django, simplejwt"
 	@echo "make lint   ruff and mypy --strict"
 
 # System libraries from Debian, installed only when one is missing.
@@ -105,7 +105,9 @@ lint: build
 	$(VENV)/bin/ruff format --check pyauth django_app tests bench manage.py
 	$(VENV)/bin/mypy
 
-bench: build
+bench: build redis
+	@dpkg-query -W -f='$${Status}' wrk 2>/dev/null | grep -q "ok installed" || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk; }
 	cmake -S . -B build/bench -DPYAUTH_BUILD_BENCH=ON > /dev/null
 	cmake --build build/bench -j $(JOBS) --target pyauth_bench_primitives
 	$(PY) bench/run.py --primitives build/bench/pyauth_bench_primitives

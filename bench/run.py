@@ -29,9 +29,11 @@ import itertools
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -40,7 +42,9 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 DEFAULT_JSON = HERE / "results" / "latest.json"
+DEFAULT_CHART = ROOT / "docs" / "bench.png"
 
 # The same 40-byte HMAC secret and audience as bench/primitives.cpp.
 SECRET = "bench-secret-0123456789-abcdefghijklmnop"
@@ -239,6 +243,7 @@ class Report:
         detail: str = "",
         noise: float = 0.0,
         cpu_value: float | None = None,
+        chart_slack: float = 0.0,
     ) -> None:
         """A bar: value >= threshold (kind ">=") or value <= threshold (kind "<=").
         `noise` widens a ">=" bar into "PASS (within noise)"."""
@@ -259,12 +264,17 @@ class Report:
                 "status": status,
                 "detail": detail,
                 "cpu_time_value": cpu_value,
+                "chart_slack": chart_slack,
             }
         )
 
     def print_bars(self) -> None:
+        # The bars of issue 5 ("[5] ...", the request path and logins) last, together.
+        self.bars.sort(key=lambda b: b["name"].startswith("[5]"))
         print("\nBars")
-        for b in self.bars:
+        for i, b in enumerate(self.bars):
+            if b["name"].startswith("[5]") and not self.bars[i - 1]["name"].startswith("[5]"):
+                print("  -- the request path and logins (issue 5)")
             value = "n/a" if b["value"] is None else f"{b['value']:.2f}"
             cpu = b["cpu_time_value"]
             cpu_text = "" if cpu is None else f"; on CPU time {cpu:.2f}"
@@ -435,7 +445,15 @@ def bench_hs256(s: Settings, rep: Report) -> dict[str, Result]:
         "secret": SECRET,
         "token": token,
         "pyjwt_token": pyjwt.encode(claims, SECRET, algorithm="HS256"),
+        # pyauth.jwt's own key set and prepared options for this call (private names: the
+        # row that uses them shows what the facade costs over the binding).
+        "pa_core": pa_jwt._core,
+        "pa_keyset": pa_jwt._keyset(SECRET, ("HS256",)),
+        "pa_prepared": pa_jwt._prepared(
+            ("HS256",), 0.0, pa_jwt._ALL_CHECKS, (AUDIENCE,), (), (), pa_jwt._NO_TYPE
+        ),
     }
+    assert ns["pa_core"].decode(token, ns["pa_keyset"], ns["pa_prepared"], -1.0) == claims
     # Interoperability first: each decodes the other's token to the same claims.
     assert (
         pa_jwt.decode(ns["pyjwt_token"], SECRET, algorithms=["HS256"], audience=AUDIENCE) == claims
@@ -480,6 +498,13 @@ def bench_hs256(s: Settings, rep: Report) -> dict[str, Result]:
                 "joserfc decode+validate (prepared OctKey)",
                 "jose_claims.validate("
                 "jose_jwt.decode(token, jose_key, algorithms=['HS256']).claims)",
+            ),
+            # The binding alone, with the key set and options pyauth.jwt.decode looks up:
+            # what the Python facade adds is the difference to the first row.
+            Candidate(
+                "pyauth _core.decode (binding, no facade)",
+                "pa_core.decode(token, pa_keyset, pa_prepared, -1.0)",
+                False,
             ),
             # The call djangorestframework-simplejwt's TokenBackend.decode makes.
             Candidate(
@@ -957,11 +982,13 @@ def bench_threads(s: Settings, rep: Report) -> dict[str, Any]:
 
 
 EDDSA_C_BAR = "EdDSA verify: pyauth from Python within 1.2x of libsodium in C"
+HS256_C_BAR = "[5] HS256 decode from Python within 2x of C++ (decode + claims map)"
 
 
 def c_ratios(c: dict[str, Any] | None, py: dict[str, Any], rep: Report) -> dict[str, Any]:
     """What each Python call costs over the C++ it ends in."""
     if c is None:
+        rep.bar(HS256_C_BAR, None, 2, kind="<=", detail="no primitives binary")
         rep.bar(EDDSA_C_BAR, None, 1.2, kind="<=", detail="no primitives binary")
         return {}
     f = c["figures"]
@@ -1002,6 +1029,16 @@ def c_ratios(c: dict[str, Any] | None, py: dict[str, Any], rep: Report) -> dict[
             c_us("BM_Pyauth_TokenDecoder_HS256_ExpAud"),
         ),
         (
+            "HS256 jwt.decode / C++ decode + claims map",
+            py["HS256"]["pyauth.jwt.decode"].median,
+            c_us("BM_Pyauth_TokenDecoder_HS256_ExpAud_ClaimsMap"),
+        ),
+        (
+            "HS256 _core.decode (binding) / C++ decode + claims map",
+            py["HS256"]["pyauth _core.decode (binding, no facade)"].median,
+            c_us("BM_Pyauth_TokenDecoder_HS256_ExpAud_ClaimsMap"),
+        ),
+        (
             "TOTP.verify / C++ OtpKey::match",
             py["TOTP"]["pyauth TOTP.verify"].median,
             c_us("BM_Pyauth_OtpKey_Match_Window1"),
@@ -1020,6 +1057,26 @@ def c_ratios(c: dict[str, Any] | None, py: dict[str, Any], rep: Report) -> dict[
             continue
         print(f"  {label:52} {fmt_us(p):>10} {fmt_us(cc):>10} {p / cc:6.2f}x {(p - cc) * 1e6:9.2f}")
         out[label] = {"python_us": p * 1e6, "c_us": cc * 1e6, "ratio": p / cc}
+    hs_c = f.get("BM_Pyauth_TokenDecoder_HS256_ExpAud_ClaimsMap")
+    hs_py, hs_bind = (
+        py["HS256"]["pyauth.jwt.decode"],
+        py["HS256"]["pyauth _core.decode (binding, no facade)"],
+    )
+    if hs_c is None or "real_s" not in hs_c:
+        rep.bar(HS256_C_BAR, None, 2, kind="<=", detail="no decode + claims map figure from C")
+    else:
+        bare = c_us("BM_Pyauth_TokenDecoder_HS256_ExpAud")
+        rep.bar(
+            HS256_C_BAR,
+            hs_py.median / hs_c["real_s"],
+            2,
+            kind="<=",
+            cpu_value=hs_py.cpu / hs_c["cpu_s"],
+            detail=f"jwt.decode {fmt_us(hs_py.median)} µs = binding "
+            f"{fmt_us(hs_bind.median)} + facade {fmt_us(hs_py.median - hs_bind.median)}; "
+            f"C++ {fmt_us(hs_c['real_s'])} µs (decode {fmt_us(bare or 0.0)} + claims map "
+            f"{fmt_us(hs_c['real_s'] - (bare or 0.0))})",
+        )
     lib = c_us("BM_Ed25519_Verify")
     pa = py["EdDSA"]["pyauth.jwt.decode (PEM str)"].median
     pa_cpu = py["EdDSA"]["pyauth.jwt.decode (PEM str)"].cpu
@@ -1039,6 +1096,264 @@ def c_ratios(c: dict[str, Any] | None, py: dict[str, Any], rep: Report) -> dict[
     return out
 
 
+# --- the request path (issue 5) -----------------------------------------------------
+
+
+def bench_drf(s: Settings, rep: Report, site: Any) -> dict[str, Any]:
+    """One DRF view in-process through Django's test client (the whole middleware
+    stack), open and under each authentication class; then authenticate() alone."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client, cookie_client = Client(), Client()
+    cookie_client.cookies["access_token"] = site.pyauth_access
+    pa = f"Bearer {site.pyauth_access}"
+    sj = f"Bearer {site.simplejwt_access}"
+    ns: dict[str, Any] = {"client": client, "cookie_client": cookie_client, "pa": pa, "sj": sj}
+    rows = [
+        Candidate("open view (no authentication)", "client.get('/open')"),
+        Candidate("DRF floor: an authentication class that does nothing", "client.get('/floor')"),
+        Candidate(
+            "pyauth JWTAuthentication (bearer)",
+            "client.get('/pyauth/bearer', HTTP_AUTHORIZATION=pa)",
+            False,
+        ),
+        Candidate("pyauth JWTCookieAuthentication", "cookie_client.get('/pyauth/cookie')", False),
+        Candidate(
+            "simplejwt JWTAuthentication (default)",
+            "client.get('/simplejwt/default', HTTP_AUTHORIZATION=sj)",
+        ),
+        Candidate(
+            "simplejwt JWTStatelessUserAuthentication",
+            "client.get('/simplejwt/stateless', HTTP_AUTHORIZATION=sj)",
+        ),
+    ]
+    queries: dict[str, int] = {}
+    for row in rows:
+        # Twice: the first request of a process may fill caches (and read the revocation
+        # marks); the second is what the loop repeats.
+        exec(row.stmt, dict(ns))  # noqa: S102 - our own statement
+        with CaptureQueriesContext(connection) as ctx:
+            response = eval(row.stmt, dict(ns))  # noqa: S307 - our own expression
+        if response.status_code != 200:
+            raise RuntimeError(f"{row.label}: HTTP {response.status_code} {response.content!r}")
+        expected = {"/open": None, "/floor": 1}.get(row.stmt.split("'")[1], site.user_id)
+        if response.json()["id"] not in (expected, str(expected)):
+            raise RuntimeError(f"{row.label}: answered {response.json()!r}")
+        queries[row.label] = len(ctx.captured_queries)
+    results = measure(rows, ns, s.repeats, s.target)
+    out = rep.group(
+        "DRF request in-process (Django test client, the view reads request.user.pk)",
+        results,
+        note="queries per request: "
+        + ", ".join(f"{label.split(' (')[0]} {n}" for label, n in queries.items()),
+    )
+    open_, bearer = out["open view (no authentication)"], out["pyauth JWTAuthentication (bearer)"]
+    floor = out["DRF floor: an authentication class that does nothing"]
+    simple = out["simplejwt JWTAuthentication (default)"]
+    added, simple_added = bearer.median - open_.median, simple.median - open_.median
+    rep.bar(
+        "[5] DRF in-process: pyauth bearer / open view",
+        bearer.median / open_.median,
+        1.15,
+        kind="<=",
+        cpu_value=bearer.cpu / open_.cpu,
+        detail=f"open {fmt_us(open_.median)} µs, pyauth bearer {fmt_us(bearer.median)} µs "
+        f"(+{fmt_us(added)} µs, {queries['pyauth JWTAuthentication (bearer)']} queries; "
+        f"DRF's own share, a class doing nothing: +{fmt_us(floor.median - open_.median)} µs)",
+    )
+    rep.bar(
+        "[5] DRF in-process: simplejwt default / pyauth bearer",
+        simple.median / bearer.median,
+        2,
+        cpu_value=simple.cpu / bearer.cpu,
+        detail=f"simplejwt {fmt_us(simple.median)} µs "
+        f"({queries['simplejwt JWTAuthentication (default)']} queries); authentication "
+        f"alone +{fmt_us(simple_added)} µs against pyauth's +{fmt_us(added)} µs",
+    )
+    breakdown = bench_authenticate(s, rep, site)
+    return {"results": out, "queries": queries, "breakdown": breakdown}
+
+
+def bench_authenticate(s: Settings, rep: Report, site: Any) -> dict[str, Result]:
+    """Where a bearer request's authentication time goes: authenticate() on a bare
+    request, and its steps (the token, the user) for pyauth and simplejwt."""
+    from django.contrib.auth import get_user_model
+    from django.test import RequestFactory
+    from rest_framework_simplejwt.authentication import JWTAuthentication as SimpleAuth
+
+    from pyauth.authentication import JWTAuthentication as PyauthAuth
+    from pyauth.tokens import AccessToken
+
+    factory = RequestFactory()
+    ns: dict[str, Any] = {
+        "pa_auth": PyauthAuth(),
+        "sj_auth": SimpleAuth(),
+        "pa_req": factory.get("/", HTTP_AUTHORIZATION=f"Bearer {site.pyauth_access}"),
+        "sj_req": factory.get("/", HTTP_AUTHORIZATION=f"Bearer {site.simplejwt_access}"),
+        "pa_raw": site.pyauth_access.encode(),
+        "sj_raw": site.simplejwt_access.encode(),
+        "AccessToken": AccessToken,
+        "User": get_user_model(),
+        "uid": site.user_id,
+    }
+    ns["pa_valid"] = ns["pa_auth"].get_validated_token(ns["pa_raw"])
+    ns["sj_valid"] = ns["sj_auth"].get_validated_token(ns["sj_raw"])
+    rows = [
+        Candidate("pyauth authenticate()", "pa_auth.authenticate(pa_req)", False),
+        Candidate("  pyauth get_validated_token()", "pa_auth.get_validated_token(pa_raw)", False),
+        Candidate("    pyauth AccessToken(raw) (decode + checks)", "AccessToken(pa_raw)", False),
+        Candidate(
+            "    pyauth check_family() (revocation marks)", "pa_auth.check_family(pa_valid)", False
+        ),
+        Candidate("  pyauth get_user()", "pa_auth.get_user(pa_valid)", False),
+        Candidate("  pyauth get_user() + read .pk", "pa_auth.get_user(pa_valid).pk", False),
+        Candidate("simplejwt authenticate()", "sj_auth.authenticate(sj_req)"),
+        Candidate("  simplejwt get_validated_token()", "sj_auth.get_validated_token(sj_raw)"),
+        Candidate("  simplejwt get_user()", "sj_auth.get_user(sj_valid)"),
+        Candidate("    User.objects.get(id=...) (the ORM query)", "User.objects.get(id=uid)"),
+    ]
+    ok: list[Candidate] = []
+    for row in rows:
+        try:
+            exec(row.stmt, dict(ns))  # noqa: S102 - our own statement
+        except Exception as exc:
+            rep.notes.append(f"authenticate() breakdown: {row.label.strip()} skipped: {exc!r}")
+            continue
+        ok.append(row)
+    return rep.group(
+        "Bearer authentication alone (RequestFactory request, no middleware, no view)",
+        measure(ok, ns, s.repeats, s.target),
+        note="indented rows are steps of the row above them",
+    )
+
+
+def bench_login(s: Settings, rep: Report) -> dict[str, Result]:
+    """A login's password check through the Django hashers a project lists: pyauth's
+    Argon2id (OWASP m=19 MiB, t=2, p=1) against Django 5.2's default PBKDF2."""
+    from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+    from pyauth.hashers import Argon2idPasswordHasher
+
+    argon, pbkdf2 = Argon2idPasswordHasher(), PBKDF2PasswordHasher()
+    ns: dict[str, Any] = {
+        "argon": argon,
+        "pbkdf2": pbkdf2,
+        "pw": PASSWORD,
+        "argon_hash": argon.encode(PASSWORD, argon.salt()),
+        "pbkdf2_hash": pbkdf2.encode(PASSWORD, pbkdf2.salt()),
+    }
+    assert argon.verify(PASSWORD, ns["argon_hash"]) and pbkdf2.verify(PASSWORD, ns["pbkdf2_hash"])
+    rows = measure(
+        [
+            Candidate(
+                "pyauth Argon2idPasswordHasher.verify", "argon.verify(pw, argon_hash)", False
+            ),
+            Candidate("Django PBKDF2PasswordHasher.verify", "pbkdf2.verify(pw, pbkdf2_hash)"),
+        ],
+        ns,
+        s.pbkdf2_repeats,
+        0.2,
+    )
+    out = rep.group(
+        f"Login: the password check (Argon2id m=19456 KiB t=2 p=1 against PBKDF2-SHA256 at "
+        f"{pbkdf2.iterations:,} iterations)",
+        rows,
+        note="OWASP lists both as acceptable: Argon2id m=19 MiB t=2 p=1 first, PBKDF2 at "
+        "600,000 (Django's 1,000,000 is above it)",
+    )
+    a, p = out["pyauth Argon2idPasswordHasher.verify"], out["Django PBKDF2PasswordHasher.verify"]
+    rep.bar(
+        "[5] Login CPU: Django PBKDF2 (1,000,000) / pyauth Argon2id",
+        p.cpu / a.cpu,
+        8,
+        detail=f"CPU per login: Argon2id {a.cpu * 1e3:.1f} ms, PBKDF2 {p.cpu * 1e3:.0f} ms; "
+        f"wall {p.median / a.median:.1f}x",
+    )
+    return out
+
+
+def bench_e2e(s: Settings, rep: Report, site: Any, quick: bool) -> dict[str, Any]:
+    """gunicorn (workers = usable cores) serving /me under pyauth, then under simplejwt;
+    wrk on 127.0.0.1."""
+    import e2e
+
+    names = (
+        "[5] End to end: pyauth req/s / simplejwt req/s",
+        "[5] End to end: pyauth p99 / simplejwt p99",
+        "[5] Worker peak RSS: pyauth - simplejwt (MiB)",
+    )
+    missing = e2e.tools_missing()
+    if missing:
+        print(f"\nEnd to end: skipped, missing {', '.join(missing)}")
+        for name, threshold, kind in zip(names, (1.5, 1.0, 5), (">=", "<=", "<="), strict=True):
+            rep.bar(name, None, threshold, kind=kind, detail="missing " + ", ".join(missing))
+        return {"skipped": missing}
+    workers = len(os.sched_getaffinity(0))
+    seconds, warmup = (2, 1) if quick else (10, 2)
+    threads, connections = 2, 32
+    runs: dict[str, Any] = {}
+    for auth, token in (("pyauth", site.pyauth_access), ("simplejwt", site.simplejwt_access)):
+        with e2e.serve(site.env(auth), workers) as server:
+            runs[auth] = e2e.load(
+                server,
+                "/me",
+                token,
+                seconds=seconds,
+                warmup=warmup,
+                threads=threads,
+                connections=connections,
+            )
+    print(
+        f"\nEnd to end: gunicorn ({workers} sync workers) serving GET /me, wrk -t{threads} "
+        f"-c{connections} -d{seconds}s --latency on 127.0.0.1 (after a {warmup} s warm-up); "
+        f"cache: {'Redis' if site.redis_url else 'local memory'}, SQLite"
+    )
+    print(
+        f"  {'':12} {'req/s':>9} {'p50 ms':>8} {'p75 ms':>8} {'p90 ms':>8} {'p99 ms':>8} "
+        f"{'peak RSS MiB':>13} {'worker CPU µs/req':>18} {'errors':>7}"
+    )
+    for auth, r in runs.items():
+        pct = r["percentiles_s"]
+        errors = r["non_2xx"] + r["socket_errors"]
+        print(
+            f"  {auth:12} {r['rps']:9,.0f} "
+            + " ".join(f"{pct.get(p, float('nan')) * 1e3:8.2f}" for p in ("50", "75", "90", "99"))
+            + f" {r['peak_rss_mib']:13.1f} {r['worker_cpu_per_request_us']:18.0f} {errors:7}"
+        )
+        if r["non_2xx"]:
+            rep.notes.append(f"end to end, {auth}: {r['non_2xx']} responses were not 2xx")
+    pa, sj = runs["pyauth"], runs["simplejwt"]
+    cpu_ratio = sj["worker_cpu_per_request_us"] / pa["worker_cpu_per_request_us"]
+    rep.bar(
+        names[0],
+        pa["rps"] / sj["rps"],
+        1.5,
+        detail=f"pyauth {pa['rps']:,.0f}, simplejwt {sj['rps']:,.0f} req/s; worker CPU per "
+        f"request {pa['worker_cpu_per_request_us']:.0f} against "
+        f"{sj['worker_cpu_per_request_us']:.0f} µs ({cpu_ratio:.2f}x)",
+    )
+    rep.bar(
+        names[1],
+        pa["percentiles_s"]["99"] / sj["percentiles_s"]["99"],
+        1.0,
+        kind="<=",
+        detail=f"p99 pyauth {pa['percentiles_s']['99'] * 1e3:.2f} ms, simplejwt "
+        f"{sj['percentiles_s']['99'] * 1e3:.2f} ms",
+    )
+    rep.bar(
+        names[2],
+        pa["peak_rss_mib"] - sj["peak_rss_mib"],
+        5,
+        kind="<=",
+        chart_slack=sj["peak_rss_mib"],
+        detail=f"highest VmHWM of a worker: pyauth {pa['peak_rss_mib']:.1f} MiB, simplejwt "
+        f"{sj['peak_rss_mib']:.1f} MiB",
+    )
+    return {"workers": workers, "cache": "redis" if site.redis_url else "locmem", "runs": runs}
+
+
 # --- main ---------------------------------------------------------------------------
 
 
@@ -1052,12 +1367,42 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="the pyauth_bench_primitives binary (the C section is skipped without it)",
     )
+    parser.add_argument(
+        "--chart",
+        type=Path,
+        default=None,
+        help=f"where the PNG of the bars goes (default {DEFAULT_CHART.relative_to(ROOT)}; "
+        "with --quick, only when given)",
+    )
+    parser.add_argument(
+        "--no-e2e", action="store_true", help="skip the end-to-end run (gunicorn and wrk)"
+    )
     args = parser.parse_args(argv)
     s = QUICK if args.quick else FULL
+    chart_path = args.chart if args.chart or args.quick else DEFAULT_CHART
     started = time.perf_counter()
+    # A SIGTERM (make interrupted, a CI timeout) unwinds like Ctrl-C, so that every
+    # gunicorn started by the end-to-end run is stopped by its finally.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    with tempfile.TemporaryDirectory(prefix="pyauth-bench-") as tmp:
+        return _run(args, s, chart_path, started, Path(tmp))
+
+
+def _run(
+    args: argparse.Namespace, s: Settings, chart_path: Path | None, started: float, tmp: Path
+) -> int:
+    from drf_site import fixture
 
     info = machine()
     print_machine(info)
+    # Django for the whole run: the benchmark site (bench/drf_site), configured before
+    # any section imports Django.
+    site = fixture.setup(tmp)
+    info["drf_site"] = {"cache": "redis" if site.redis_url else "locmem", "database": "sqlite"}
+    print(
+        f"  site        bench/drf_site on SQLite, Django's cache "
+        f"{'in Redis (' + site.redis_url + ')' if site.redis_url else 'in local memory'}"
+    )
     rep = Report()
     c: dict[str, Any] | None = None
     if args.primitives is None:
@@ -1070,6 +1415,9 @@ def main(argv: list[str] | None = None) -> int:
     py["TOTP"] = bench_totp(s, rep)
     py["passwords"] = bench_passwords(s, rep)
     threads = bench_threads(s, rep)
+    py["drf"] = bench_drf(s, rep, site)
+    py["login"] = bench_login(s, rep)
+    e2e_runs = {"skipped": ["--no-e2e"]} if args.no_e2e else bench_e2e(s, rep, site, args.quick)
     over_c = c_ratios(c, py, rep)
     rep.print_bars()
     for note in rep.notes:
@@ -1086,12 +1434,26 @@ def main(argv: list[str] | None = None) -> int:
         "threads": threads,
         "primitives": c,
         "python_over_c": over_c,
+        "drf_queries_per_request": py["drf"]["queries"],
+        "end_to_end": e2e_runs,
         "bars": rep.bars,
         "notes": rep.notes,
         "elapsed_s": elapsed,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(doc, indent=2, default=str) + "\n")
+    if chart_path is not None:
+        import chart
+
+        load = ", ".join(f"{x:.2f}" for x in info["load_average"])
+        chart.draw(
+            rep.bars,
+            chart_path,
+            f"{info['date']} · {info['cpu']}, {info['cores_usable']} usable cores, load {load} "
+            f"at start · {info['python']} · pyauth {info['pyauth']}"
+            + (" · --quick" if args.quick else ""),
+        )
+        print(f"chart in {chart_path}")
     return 0
 
 
