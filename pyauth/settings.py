@@ -113,8 +113,16 @@ class PyAuthSettings:
         return user
 
     def __getattr__(self, name: str) -> Any:
+        # Called only for names not yet in the instance dict: the resolved value is kept
+        # there, so every later read is a plain attribute lookup (the request path reads
+        # a dozen settings per request); reload() drops them all.
         if name.startswith("_") or name not in self._defaults:
             raise AttributeError(f"Invalid pyauth setting: {name!r}")
+        value = self._resolve(name)
+        self.__dict__[name] = value
+        return value
+
+    def _resolve(self, name: str) -> Any:
         value = self.user_settings.get(name, self._defaults[name])
         if name == "SIGNING_KEY" and value is None:
             return django_settings.SECRET_KEY
@@ -133,6 +141,8 @@ class PyAuthSettings:
         with self._lock:
             self._user = None
             self._keys.clear()
+            for name in self._defaults:
+                self.__dict__.pop(name, None)
 
     # --- derived values ---------------------------------------------------------------
 
