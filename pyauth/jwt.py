@@ -405,6 +405,35 @@ def _decode_parts(
     return header, claims
 
 
+_COMMON: dict[tuple[Any, ...], tuple[KeySet, _core.VerifyOptions]] = {}
+_COMMON_MAX: Final = 256
+
+
+def _common_miss(
+    cache_key: tuple[Any, ...],
+) -> tuple[KeySet, _core.VerifyOptions]:
+    """Prepare (and, when the arguments are hashable, remember) the key set and options
+    of a call without options or subject."""
+    key, algs, audience, issuer, leeway, token_type = cache_key
+    prepared = _prepared(
+        algs,
+        leeway if type(leeway) is int or type(leeway) is float else _leeway_seconds(leeway),
+        _ALL_CHECKS,
+        _strings(audience, "audience"),
+        _strings(issuer, "issuer"),
+        (),
+        token_type or _NO_TYPE,
+    )
+    entry = (_keyset(key, algs), prepared)
+    try:
+        if len(_COMMON) >= _COMMON_MAX:
+            _COMMON.clear()
+        _COMMON[cache_key] = entry
+    except TypeError:  # unhashable arguments are prepared every call
+        pass
+    return entry
+
+
 def decode(
     jwt: str | bytes,
     key: KeyLike = "",
@@ -424,19 +453,14 @@ def decode(
     accepted as another. ``options={"verify_signature": False}`` parses without any
     verification (never do this with a token you then trust)."""
     if options is None and subject is None and type(algorithms) is list:
-        # The common calls (PyJWT's, simplejwt's, pyauth.tokens'): every argument is
-        # hashable, so the prepared options are one cache lookup away.
-        algs = tuple(algorithms)
-        prepared = _prepared(
-            algs,
-            leeway if type(leeway) is int or type(leeway) is float else _leeway_seconds(leeway),
-            _ALL_CHECKS,
-            _strings(audience, "audience"),
-            _strings(issuer, "issuer"),
-            (),
-            token_type or _NO_TYPE,
-        )
-        return _core.decode(jwt, _keyset(key, algs), prepared, -1.0)
+        # The common calls (PyJWT's, simplejwt's, pyauth.tokens'): the key set and the
+        # prepared options are one dictionary lookup away.
+        cache_key = (key, tuple(algorithms), audience, issuer, leeway, token_type)
+        try:
+            keys, prepared = _COMMON[cache_key]
+        except (KeyError, TypeError):  # TypeError: an unhashable argument (a list)
+            keys, prepared = _common_miss(cache_key)
+        return _core.decode(jwt, keys, prepared, -1.0)
     return _decode_parts(
         jwt, key, algorithms, options, audience, issuer, subject, leeway, token_type
     )[1]
