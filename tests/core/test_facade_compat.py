@@ -84,3 +84,32 @@ def test_counters_outside_64_bits_are_refused(counter: int) -> None:
 
 def test_largest_counter_works() -> None:
     assert otp.HOTP(SECRET32).at(2**64 - 1) == pyotp.HOTP(SECRET32).at(2**64 - 1)
+
+
+def test_common_call_cache_keeps_calls_apart() -> None:
+    """decode() remembers the key set and options of each common call: a cached call
+    must never lend its key, audience or token type to another."""
+    token = _token(aud="api", token_type="access")
+    other = "o" * 48
+    assert jwt.decode(token, SECRET, algorithms=["HS256"], audience="api")["aud"] == "api"
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(token, other, algorithms=["HS256"], audience="api")
+    with pytest.raises(jwt.InvalidAudienceError):
+        jwt.decode(token, SECRET, algorithms=["HS256"], audience="web")
+    # an unhashable audience list is prepared on every call, and still checked
+    assert jwt.decode(token, SECRET, algorithms=["HS256"], audience=["web", "api"])
+    with pytest.raises(jwt.InvalidAudienceError):
+        jwt.decode(token, SECRET, algorithms=["HS256"], audience=["web"])
+    assert jwt.decode(
+        token, SECRET, algorithms=["HS256"], audience="api", token_type=("token_type", "access")
+    )
+    with pytest.raises(jwt.InvalidTokenTypeError):
+        jwt.decode(
+            token,
+            SECRET,
+            algorithms=["HS256"],
+            audience="api",
+            token_type=("token_type", "refresh"),
+        )
+    with pytest.raises(ValueError, match="leeway"):
+        jwt.decode(token, SECRET, algorithms=["HS256"], audience="api", leeway=-1)
