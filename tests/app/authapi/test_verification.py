@@ -3,7 +3,6 @@ backends)."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -113,7 +112,7 @@ def test_verify_phone_round_trip(signed_in: Any, user: Any, sms_outbox: Any, h: 
     assert len(sms_outbox) == 1 and sms_outbox[0].phone == "+44 20 7946 0958"
     code = h.code_in(sms_outbox[0].body)
     record = OneTimeCode.objects.get(user=user, purpose="phone")
-    assert record.digest == hashlib.sha256(code.encode()).hexdigest()
+    assert record.digest == services.code_digest(code, user, "phone")
 
     response = signed_in.patch(PHONE, {"otp": code})
     assert response.status_code == 200, response.content
