@@ -43,6 +43,24 @@ def validate_new_password(attrs: dict[str, Any]) -> None:
         raise serializers.ValidationError({"password": list(exc.messages)}) from exc
 
 
+def create_account(data: dict[str, Any]) -> Any:
+    """A new user from validated registration data (email and/or username, password,
+    full_name). A concurrent registration that took the email or username first, past
+    the serializer's uniqueness check, is a 400, not a 500."""
+    try:
+        with transaction.atomic():
+            return get_user_model()._default_manager.create_user(
+                email=data.get("email"),
+                password=data["password"],
+                username=data.get("username"),
+                full_name=data.get("full_name", ""),
+            )
+    except IntegrityError as exc:
+        raise serializers.ValidationError(
+            {"email": [_("A user with that email or username already exists.")]}
+        ) from exc
+
+
 def _blank(value: str | None) -> str:
     return value or ""
 
@@ -117,19 +135,7 @@ class _RegisterBase(serializers.Serializer):
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> Any:
-        manager = get_user_model()._default_manager
-        try:
-            with transaction.atomic():
-                return manager.create_user(
-                    email=validated_data.get("email"),
-                    password=validated_data["password"],
-                    username=validated_data.get("username"),
-                    full_name=validated_data.get("full_name", ""),
-                )
-        except IntegrityError as exc:  # a concurrent registration took the name first
-            raise serializers.ValidationError(
-                {"email": [_("A user with that email or username already exists.")]}
-            ) from exc
+        return create_account(validated_data)
 
 
 class EmailRegisterSerializer(_RegisterBase):

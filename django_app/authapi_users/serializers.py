@@ -19,7 +19,7 @@ from django_app.accounts.models import (
     phone_validator,
     username_validator,
 )
-from django_app.accounts.serializers import validate_new_password
+from django_app.accounts.serializers import create_account, validate_new_password
 from django_app.authapi.services import ROLE_ORDER, role_of
 from django_app.authapi_users import roles
 from django_app.authapi_users.providers import IDENTIFY
@@ -72,18 +72,7 @@ class UserCreateSerializer(serializers.Serializer):  # type: ignore[misc]
         return attrs
 
     def create(self, validated_data: dict[str, Any]) -> Any:
-        try:
-            with transaction.atomic():
-                return get_user_model()._default_manager.create_user(
-                    email=validated_data["email"],
-                    password=validated_data["password"],
-                    username=validated_data.get("username"),
-                    full_name=validated_data.get("full_name", ""),
-                )
-        except IntegrityError as exc:  # a concurrent registration took the name first
-            raise serializers.ValidationError(
-                {"email": [_("A user with that email or username already exists.")]}
-            ) from exc
+        return create_account(validated_data)
 
 
 class UserUpdateSerializer(serializers.Serializer):  # type: ignore[misc]
