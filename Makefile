@@ -15,7 +15,7 @@ APT_PACKAGES := build-essential cmake pkg-config libssl-dev libsodium-dev libsim
 CORE_SOURCES := CMakeLists.txt pyproject.toml $(shell find cpp -type f -name '*.[ch]pp' 2>/dev/null)
 CPP_BUILD := build/cpp
 
-.PHONY: help deps venv build test test-cpp test-py lint bench run clean postgres redis
+.PHONY: help deps venv build test test-cpp test-py lint bench run clean postgres redis node
 
 help:
 	@echo "make test   build everything and run the C++ and Python suites"
@@ -64,14 +64,26 @@ test-cpp: deps
 # reference backend under its own. With PYAUTH_TEST_POSTGRES=1 (CI) both Django suites
 # run again on PostgreSQL at 127.0.0.1:5432, database test.
 PG_URL := postgres://postgres@127.0.0.1:5432/test
-test-py: build
+test-py: build node
 	$(PY) -m pytest -q -p no:cacheprovider tests/core tests/django --ds=tests.django.settings
 	$(PY) -m pytest -q -p no:cacheprovider tests/app --ds=django_app.settings
+	$(PY) -m pytest -q -p no:cacheprovider tests/e2e --ds=django_app.settings
 	@if [ -n "$(PYAUTH_TEST_POSTGRES)" ]; then \
 	  set -e; echo "--- again on PostgreSQL"; \
 	  PYAUTH_TEST_POSTGRES=1 $(PY) -m pytest -q -p no:cacheprovider tests/django --ds=tests.django.settings; \
 	  DATABASE_URL=$(PG_URL) $(PY) -m pytest -q -p no:cacheprovider tests/app --ds=django_app.settings; \
 	fi
+
+# The Node peers of the interop tests (tests/node/package-lock.json), with Node.js and npm
+# from Debian when the machine has none.
+NODE_MODULES := tests/node/node_modules/.package-lock.json
+$(NODE_MODULES): tests/node/package.json tests/node/package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nodejs npm; }
+	npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
+	touch $@
+
+node: $(NODE_MODULES)
 
 # Redis on 127.0.0.1:6379 (nothing persisted): started when it is down, installed from
 # Debian when missing. CI's revocation tests share it between processes.
