@@ -23,10 +23,12 @@ the user on every request and refuses an inactive one, as simplejwt does.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.core.signals import setting_changed
 from django.db.models import Model
 from django.db.models.base import ModelState
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +46,44 @@ __all__ = [
     "TokenUser",
     "enforce_csrf",
 ]
+
+
+# What every request asks Django and Django answers the same until its settings change:
+# whether pyauth.lifecycle is installed (apps.is_installed scans every app config), the
+# revocation check it then brings, and the user model. Filled on first use, emptied when
+# INSTALLED_APPS or AUTH_USER_MODEL change (override_settings; never in production).
+_django: dict[str, Any] = {}
+_DJANGO_SETTINGS = frozenset({"INSTALLED_APPS", "AUTH_USER_MODEL"})
+
+
+def _revocation_check() -> Callable[[Token], None] | None:
+    """pyauth.lifecycle's check_token, or None when the app is not installed."""
+    try:
+        check: Callable[[Token], None] | None = _django["check"]
+    except KeyError:
+        check = None
+        if apps.is_installed("pyauth.lifecycle"):
+            from pyauth.lifecycle.revocation import check_token  # needs the app registry
+
+            check = check_token
+        _django["check"] = check
+    return check
+
+
+def _user_model() -> Any:
+    try:
+        return _django["user_model"]
+    except KeyError:
+        model = _django["user_model"] = get_user_model()
+        return model
+
+
+def _forget_django_answers(*, setting: str, **kwargs: Any) -> None:
+    if setting in _DJANGO_SETTINGS:
+        _django.clear()
+
+
+setting_changed.connect(_forget_django_answers, dispatch_uid="pyauth.authentication.django")
 
 
 def enforce_csrf(request: Any) -> None:
@@ -219,8 +259,9 @@ class JWTAuthentication(BaseAuthentication):  # type: ignore[misc]
         parts = header.split()
         if not parts:
             return None
-        types = {t.encode(HTTP_HEADER_ENCODING) for t in api_settings.AUTH_HEADER_TYPES}
-        if parts[0] not in types:
+        # ISO-8859-1 maps bytes and characters one to one: comparing the decoded scheme
+        # with the configured types is comparing bytes, without a set built per request.
+        if parts[0].decode(HTTP_HEADER_ENCODING) not in api_settings.AUTH_HEADER_TYPES:
             return None
         if len(parts) != 2:
             raise AuthenticationFailed(
@@ -253,11 +294,9 @@ class JWTAuthentication(BaseAuthentication):  # type: ignore[misc]
     def check_family(self, token: Token) -> None:
         """Refuse a token whose family (FAMILY_CLAIM) was revoked (logout, replay) or
         whose user was revoked after it was issued (:mod:`pyauth.lifecycle.revocation`)."""
-        if not apps.is_installed("pyauth.lifecycle"):
-            return
-        from pyauth.lifecycle.revocation import check_token  # needs the app registry
-
-        check_token(token)
+        check = _revocation_check()
+        if check is not None:
+            check(token)
 
     def get_user(self, validated_token: Token) -> Any:
         """The user the token names: a :class:`TokenUser` (USER_LOOKUP "lazy", with
@@ -266,8 +305,8 @@ class JWTAuthentication(BaseAuthentication):  # type: ignore[misc]
             user_id = validated_token[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken(_("Token contained no recognizable user identification")) from exc
-        user_model: Any = get_user_model()
-        if api_settings.USER_LOOKUP != "always" and apps.is_installed("pyauth.lifecycle"):
+        user_model = _user_model()
+        if api_settings.USER_LOOKUP != "always" and _revocation_check() is not None:
             return self.token_user(user_model, user_id, validated_token)
         try:
             user = user_model.objects.get(**{api_settings.USER_ID_FIELD: user_id})

@@ -29,6 +29,7 @@ __all__ = [
     "InvalidKeyError",
     "InvalidOTPParametersError",
     "InvalidPasswordError",
+    "InvalidSealInputError",
     "InvalidSecretError",
     "InvalidSignatureError",
     "InvalidSubjectError",
@@ -36,13 +37,16 @@ __all__ = [
     "InvalidTokenTypeError",
     "InvalidURIError",
     "KeyCannotSignError",
+    "MalformedSealError",
     "MissingRequiredClaimError",
     "NoMatchingKeyError",
     "OTPError",
     "PasswordError",
     "PyAuthError",
     "PyJWTError",
+    "SealError",
     "TokenTooLargeError",
+    "UnsealError",
     "UnsupportedAlgorithmError",
     "UnsupportedCriticalHeaderError",
     "WeakKeyError",
@@ -201,3 +205,25 @@ class InvalidOTPParametersError(OTPError, ValueError):
 
 class InvalidURIError(OTPError, ValueError):
     """The ``otpauth://`` URI is malformed."""
+
+
+# --- sealed key material (pyauth/_core's seal.hpp, used by pyauth.keys) -------------
+
+
+class SealError(PyAuthError):
+    """Root of the failures of sealed (encrypted at rest) key material."""
+
+
+class MalformedSealError(SealError, ValueError):
+    """The stored value is not a sealed blob of a version pyauth reads (truncated, or
+    not sealed by pyauth at all)."""
+
+
+class UnsealError(SealError):
+    """A sealed blob did not authenticate: it was sealed under another SECRET_KEY (and
+    none of SECRET_KEY_FALLBACKS opens it), for another key, or it was modified. The
+    blob's contents are never returned in that case."""
+
+
+class InvalidSealInputError(SealError, ValueError):
+    """A sealing key was asked for with an empty secret or a context that is not 8 bytes."""

@@ -405,15 +405,13 @@ def _decode_parts(
     return header, claims
 
 
-_COMMON: dict[tuple[Any, ...], tuple[KeySet, _core.VerifyOptions]] = {}
+_COMMON: dict[tuple[Any, ...], _core.Decoder] = {}
 _COMMON_MAX: Final = 256
 
 
-def _common_miss(
-    cache_key: tuple[Any, ...],
-) -> tuple[KeySet, _core.VerifyOptions]:
-    """Prepare (and, when the arguments are hashable, remember) the key set and options
-    of a call without options or subject."""
+def _common_miss(cache_key: tuple[Any, ...]) -> _core.Decoder:
+    """Prepare (and, when the arguments are hashable, remember) the decoder of a call
+    without options or subject: its key set and options bound once."""
     key, algs, audience, issuer, leeway, token_type = cache_key
     prepared = _prepared(
         algs,
@@ -424,14 +422,14 @@ def _common_miss(
         (),
         token_type or _NO_TYPE,
     )
-    entry = (_keyset(key, algs), prepared)
+    decoder = _core.Decoder(_keyset(key, algs), prepared)
     try:
         if len(_COMMON) >= _COMMON_MAX:
             _COMMON.clear()
-        _COMMON[cache_key] = entry
+        _COMMON[cache_key] = decoder
     except TypeError:  # unhashable arguments are prepared every call
         pass
-    return entry
+    return decoder
 
 
 def decode(
@@ -453,14 +451,14 @@ def decode(
     accepted as another. ``options={"verify_signature": False}`` parses without any
     verification (never do this with a token you then trust)."""
     if options is None and subject is None and type(algorithms) is list:
-        # The common calls (PyJWT's, simplejwt's, pyauth.tokens'): the key set and the
-        # prepared options are one dictionary lookup away.
+        # The common calls (PyJWT's, simplejwt's, pyauth.tokens'): a decoder with the key
+        # set and the prepared options bound is one dictionary lookup away.
         cache_key = (key, tuple(algorithms), audience, issuer, leeway, token_type)
         try:
-            keys, prepared = _COMMON[cache_key]
+            decoder = _COMMON[cache_key]
         except (KeyError, TypeError):  # TypeError: an unhashable argument (a list)
-            keys, prepared = _common_miss(cache_key)
-        return _core.decode(jwt, keys, prepared, -1.0)
+            decoder = _common_miss(cache_key)
+        return decoder(jwt)
     return _decode_parts(
         jwt, key, algorithms, options, audience, issuer, subject, leeway, token_type
     )[1]

@@ -2,13 +2,23 @@
 // pybind11. Arguments are positional and bytes-like (the Python facade in pyauth/ does
 // keyword handling and str/bytes conversion); the GIL is released around every password
 // hash and every asymmetric signature operation; every pyauth::Error becomes the class
-// of pyauth/exceptions.py that its (domain, code) names, in one translator.
+// of pyauth/exceptions.py that its (domain, code) names, in one function (raise_error).
+// pyauth.jwt.decode's hot path, the Decoder type, is written with the CPython API alone
+// (a vectorcall type): a decode costs a few hundred nanoseconds over the C++ core, and
+// pybind11's dispatch would be a large share of that.
 
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <structmember.h>
 
+#include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <memory>
+#include <new>
+#include <stdexcept>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +30,7 @@
 #include "pyauth/keys.hpp"
 #include "pyauth/otp.hpp"
 #include "pyauth/password.hpp"
+#include "pyauth/seal.hpp"
 #include "pyauth/secure.hpp"
 
 namespace py = pybind11;
@@ -36,6 +47,7 @@ struct ExceptionClasses {
   py::object key[8];
   py::object password[8];
   py::object otp[8];
+  py::object seal[4];
 };
 
 ExceptionClasses& exception_classes() {
@@ -50,6 +62,7 @@ void load_exception_classes() {
   using pyauth::KeyErrc;
   using pyauth::OtpErrc;
   using pyauth::PasswordErrc;
+  using pyauth::SealErrc;
   using pyauth::TokenErrc;
   auto set_token = [&](TokenErrc e, const char* name) {
     c.token[static_cast<int>(e)] = exc.attr(name);
@@ -82,6 +95,9 @@ void load_exception_classes() {
   c.otp[static_cast<int>(OtpErrc::invalid_code)] = exc.attr("InvalidCodeError");
   c.otp[static_cast<int>(OtpErrc::invalid_parameters)] = exc.attr("InvalidOTPParametersError");
   c.otp[static_cast<int>(OtpErrc::invalid_uri)] = exc.attr("InvalidURIError");
+  c.seal[static_cast<int>(SealErrc::malformed)] = exc.attr("MalformedSealError");
+  c.seal[static_cast<int>(SealErrc::unauthentic)] = exc.attr("UnsealError");
+  c.seal[static_cast<int>(SealErrc::invalid_input)] = exc.attr("InvalidSealInputError");
 }
 
 const py::object* class_for(const std::error_code& code) {
@@ -94,22 +110,28 @@ const py::object* class_for(const std::error_code& code) {
   if (code.category() == pyauth::key_category()) return pick(c.key, 8);
   if (code.category() == pyauth::password_category()) return pick(c.password, 8);
   if (code.category() == pyauth::otp_category()) return pick(c.otp, 8);
+  if (code.category() == pyauth::seal_category()) return pick(c.seal, 4);
   return nullptr;
+}
+
+// Sets the Python exception of `e` (may throw py::error_already_set).
+void raise_error(const pyauth::Error& e) {
+  const py::object* cls = class_for(e.code());
+  if (cls == nullptr) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+    return;
+  }
+  // MissingRequiredClaimError takes the claim's name, as PyJWT's does.
+  const bool by_detail = e.code() == pyauth::TokenErrc::missing_claim;
+  py::object instance = (*cls)(py::str(by_detail ? e.detail() : std::string(e.what())));
+  PyErr_SetObject(cls->ptr(), instance.ptr());
 }
 
 void translate(std::exception_ptr p) {
   try {
     if (p) std::rethrow_exception(p);
   } catch (const pyauth::Error& e) {
-    const py::object* cls = class_for(e.code());
-    if (cls == nullptr) {
-      PyErr_SetString(PyExc_RuntimeError, e.what());
-      return;
-    }
-    // MissingRequiredClaimError takes the claim's name, as PyJWT's does.
-    const bool by_detail = e.code() == pyauth::TokenErrc::missing_claim;
-    py::object instance = (*cls)(py::str(by_detail ? e.detail() : std::string(e.what())));
-    PyErr_SetObject(cls->ptr(), instance.ptr());
+    raise_error(e);
   }
 }
 
@@ -135,15 +157,118 @@ std::vector<Algorithm> parse_algorithms(const std::vector<std::string>& names) {
 
 // ---------------------------------------------------------------------------------
 // JSON (simdjson DOM) -> Python objects, with the raw C API: this runs on every decode.
+//
+// A claims dict is most of what a decode costs over the C++ core, so it is built with as
+// little work as CPython allows: the dict sized up front, member names taken from a cache
+// of ready str objects (below), ASCII strings copied straight into a new str.
+
+// Member names as Python strings, made once. The tokens a service verifies come in a few
+// shapes, so the same dozen names recur on every decode; each is kept here as an interned
+// str (hash computed, and identical to the literals of Python code that reads the dict)
+// and handed out with a new reference instead of being decoded, hashed and allocated
+// again. Names are learnt only from the header and top-level claims of tokens whose
+// signature verified -- never from unverified input, so a forger cannot fill the table --
+// up to kMaxNames names of at most kMaxNameBytes bytes; past that, names are made per call
+// as before. Used with the GIL held only (that is its lock).
+class NameCache {
+ public:
+  static constexpr std::size_t kMaxNameBytes = 32;
+
+  // A new reference to the cached str for `name`, or nullptr.
+  PyObject* find(std::string_view name) const noexcept {
+    if (name.size() > kMaxNameBytes) return nullptr;
+    for (std::size_t i = slot_of(name);; i = (i + 1) & (kSlots - 1)) {
+      const Slot& s = slots_[i];
+      if (s.str == nullptr) return nullptr;
+      if (s.size == name.size() && std::memcmp(s.bytes.data(), name.data(), name.size()) == 0) {
+        Py_INCREF(s.str);
+        return s.str;
+      }
+    }
+  }
+
+  // Keeps `str` (the str of `name`, interned in place) when there is room; the cache
+  // holds its own reference, for the life of the process.
+  void learn(std::string_view name, PyObject*& str) noexcept {
+    if (count_ >= kMaxNames || name.size() > kMaxNameBytes) return;
+    PyUnicode_InternInPlace(&str);
+    std::size_t i = slot_of(name);
+    while (slots_[i].str != nullptr) i = (i + 1) & (kSlots - 1);
+    Slot& s = slots_[i];
+    std::memcpy(s.bytes.data(), name.data(), name.size());
+    s.size = static_cast<std::uint8_t>(name.size());
+    Py_INCREF(str);
+    s.str = str;
+    ++count_;
+  }
+
+ private:
+  static constexpr std::size_t kSlots = 128;  // a power of two; at most half of them used
+  static constexpr std::size_t kMaxNames = kSlots / 2;
+
+  static std::size_t slot_of(std::string_view name) noexcept {
+    std::uint32_t h = 2166136261u;  // FNV-1a
+    for (const char c : name) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+    return h & (kSlots - 1);
+  }
+
+  struct Slot {
+    std::array<char, kMaxNameBytes> bytes{};
+    std::uint8_t size = 0;
+    PyObject* str = nullptr;
+  };
+  std::array<Slot, kSlots> slots_{};
+  std::size_t count_ = 0;
+};
+
+NameCache& name_cache() {
+  // Leaked on purpose, as the strs it holds: dicts may outlive the module.
+  static auto* cache = new NameCache();
+  return *cache;
+}
+
+bool is_ascii(std::string_view s) noexcept {
+  const char* p = s.data();
+  std::size_t n = s.size();
+  std::uint64_t bits = 0;
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    bits |= word;
+  }
+  for (; n > 0; ++p, --n) bits |= static_cast<unsigned char>(*p);
+  return (bits & 0x8080808080808080ull) == 0;
+}
+
+// A new str of the UTF-8 text `s` (simdjson has validated it).
+PyObject* new_str(std::string_view s) {
+  if (is_ascii(s)) {
+    PyObject* str = PyUnicode_New(static_cast<Py_ssize_t>(s.size()), 127);
+    if (str != nullptr && !s.empty()) std::memcpy(PyUnicode_1BYTE_DATA(str), s.data(), s.size());
+    return str;
+  }
+  return PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "strict");
+}
+
+// The str of a member name; `learn`: the name comes from a verified token (see NameCache).
+PyObject* name_str(std::string_view name, bool learn) {
+  NameCache& cache = name_cache();
+  if (PyObject* str = cache.find(name)) return str;
+  PyObject* str = new_str(name);
+  if (str != nullptr && learn) cache.learn(name, str);
+  return str;
+}
 
 PyObject* to_python(simdjson::dom::element el);
 
-PyObject* object_to_dict(simdjson::dom::object obj) {
-  PyObject* dict = PyDict_New();
+// `learn`: the object is a verified header or claims set (nested objects never teach).
+PyObject* object_to_dict(simdjson::dom::object obj, bool learn = false) {
+  // Sized for its members up front: a dict made empty grows (rehashes) at the sixth.
+  const std::size_t members = std::min<std::size_t>(obj.size(), 64);
+  PyObject* dict = _PyDict_NewPresized(static_cast<Py_ssize_t>(members));
   if (dict == nullptr) return nullptr;
   for (auto field : obj) {
-    PyObject* key = PyUnicode_DecodeUTF8(field.key.data(), static_cast<Py_ssize_t>(field.key.size()),
-                                         "strict");
+    PyObject* key = name_str(field.key, learn);
     if (key == nullptr) {
       Py_DECREF(dict);
       return nullptr;
@@ -181,10 +306,8 @@ PyObject* to_python(simdjson::dom::element el) {
       }
       return list;
     }
-    case element_type::STRING: {
-      std::string_view s = el.get_string().value_unsafe();
-      return PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "strict");
-    }
+    case element_type::STRING:
+      return new_str(el.get_string().value_unsafe());
     case element_type::INT64:
       return PyLong_FromLongLong(el.get_int64().value_unsafe());
     case element_type::UINT64:
@@ -200,8 +323,8 @@ PyObject* to_python(simdjson::dom::element el) {
   return nullptr;
 }
 
-py::object dict_from(simdjson::dom::object obj) {
-  PyObject* d = object_to_dict(obj);
+py::object dict_from(simdjson::dom::object obj, bool learn) {
+  PyObject* d = object_to_dict(obj, learn);
   if (d == nullptr) throw py::error_already_set();
   return py::reinterpret_steal<py::object>(d);
 }
@@ -209,12 +332,44 @@ py::object dict_from(simdjson::dom::object obj) {
 // ---------------------------------------------------------------------------------
 // Tokens
 
-// One decoder per thread: it owns reusable buffers and parsers, and the GIL may be
-// released while it works.
-pyauth::TokenDecoder& thread_decoder() {
-  thread_local pyauth::TokenDecoder decoder;
-  return decoder;
-}
+// The calling thread's decoder, which owns reusable buffers and parsers (the GIL may be
+// released while it works), lent for one decode and the building of its result: the
+// decoded token points into the decoder. Building the dicts allocates, an allocation may
+// run the garbage collector, and a finaliser may decode a token on this same thread; such
+// a nested decode gets a decoder of its own instead of overwriting the one in use.
+class DecoderLease {
+ public:
+  DecoderLease() {
+    Slot& s = slot();
+    if (s.busy) {
+      nested_.emplace();
+      decoder_ = &*nested_;
+    } else {
+      s.busy = true;
+      decoder_ = &s.decoder;
+    }
+  }
+  ~DecoderLease() {
+    if (!nested_) slot().busy = false;
+  }
+  DecoderLease(const DecoderLease&) = delete;
+  DecoderLease& operator=(const DecoderLease&) = delete;
+
+  pyauth::TokenDecoder& operator*() const noexcept { return *decoder_; }
+  pyauth::TokenDecoder* operator->() const noexcept { return decoder_; }
+
+ private:
+  struct Slot {
+    pyauth::TokenDecoder decoder;
+    bool busy = false;
+  };
+  static Slot& slot() {
+    thread_local Slot s;
+    return s;
+  }
+  pyauth::TokenDecoder* decoder_;
+  std::optional<pyauth::TokenDecoder> nested_;
+};
 
 // A prepared, immutable set of verification options (the facade caches them).
 struct Options {
@@ -222,51 +377,58 @@ struct Options {
 };
 
 // Token text as str (ASCII) or bytes. A str that is not ASCII cannot be a JWS.
-std::string_view token_view(const py::handle& token) {
-  if (PyUnicode_Check(token.ptr())) {
+std::string_view token_view(PyObject* token) {
+  if (PyUnicode_Check(token)) {
     Py_ssize_t size = 0;
-    const char* data = PyUnicode_AsUTF8AndSize(token.ptr(), &size);
+    const char* data = PyUnicode_AsUTF8AndSize(token, &size);
     if (data == nullptr) {
       PyErr_Clear();
       pyauth::fail(pyauth::TokenErrc::malformed, "token is not valid text");
     }
     return {data, static_cast<std::size_t>(size)};
   }
-  if (PyBytes_Check(token.ptr())) {
-    return {PyBytes_AS_STRING(token.ptr()), static_cast<std::size_t>(PyBytes_GET_SIZE(token.ptr()))};
+  if (PyBytes_Check(token)) {
+    return {PyBytes_AS_STRING(token), static_cast<std::size_t>(PyBytes_GET_SIZE(token))};
   }
   throw py::type_error("token must be str or bytes");
 }
 
-const pyauth::DecodedToken& decode_token(const py::handle& token, const pyauth::KeySet& keys,
-                                         const Options& options, double now) {
+// Verifies `token` with `decoder`: with the GIL held when every key is an HMAC key
+// (microseconds, less than releasing it costs), released otherwise. `now` >= 0 replaces
+// the clock.
+const pyauth::DecodedToken& verify(pyauth::TokenDecoder& decoder, PyObject* token,
+                                   const pyauth::KeySet& keys,
+                                   const pyauth::VerifyOptions& options, double now) {
   std::string_view text = token_view(token);
-  pyauth::VerifyOptions const* opts = &options.opts;
+  pyauth::VerifyOptions const* opts = &options;
   pyauth::VerifyOptions with_now;
   if (now >= 0) {
-    with_now = options.opts;
+    with_now = options;
     with_now.now = now;
     opts = &with_now;
   }
-  if (keys.all_hmac()) return thread_decoder().decode(text, keys, *opts);
+  if (keys.all_hmac()) return decoder.decode(text, keys, *opts);
   py::gil_scoped_release release;
-  return thread_decoder().decode(text, keys, *opts);
+  return decoder.decode(text, keys, *opts);
 }
 
 py::object decode(const py::handle& token, const pyauth::KeySet& keys, const Options& options,
                   double now) {
-  return dict_from(decode_token(token, keys, options, now).claims);
+  DecoderLease decoder;
+  return dict_from(verify(*decoder, token.ptr(), keys, options.opts, now).claims, true);
 }
 
 py::tuple decode_complete(const py::handle& token, const pyauth::KeySet& keys,
                           const Options& options, double now) {
-  const auto& d = decode_token(token, keys, options, now);
-  return py::make_tuple(dict_from(d.header), dict_from(d.claims));
+  DecoderLease decoder;
+  const auto& d = verify(*decoder, token.ptr(), keys, options.opts, now);
+  return py::make_tuple(dict_from(d.header, true), dict_from(d.claims, true));
 }
 
 py::tuple decode_unverified(const py::handle& token) {
-  const auto& d = thread_decoder().decode_unverified(token_view(token));
-  return py::make_tuple(dict_from(d.header), dict_from(d.claims));
+  DecoderLease decoder;
+  const auto& d = decoder->decode_unverified(token_view(token.ptr()));
+  return py::make_tuple(dict_from(d.header, false), dict_from(d.claims, false));
 }
 
 std::string sign_compact(py::bytes header, py::bytes payload, const pyauth::Key& key) {
@@ -276,6 +438,144 @@ std::string sign_compact(py::bytes header, py::bytes payload, const pyauth::Key&
   py::gil_scoped_release release;
   return pyauth::sign_compact(h, p, key);
 }
+
+// ---------------------------------------------------------------------------------
+// Decoder: pyauth.jwt.decode's hot path, a plain CPython type without pybind11.
+//
+// The facade prepares a KeySet and a VerifyOptions once per distinct call and keeps them;
+// a Decoder binds the two, so that each decode is one vectorcall taking the token: no
+// overload dispatch, no argument casting, no keyword handling. It keeps the KeySet
+// object itself (not a copy), so keys added to it later verify too, as with decode().
+
+struct DecoderObject {
+  PyObject_HEAD
+  vectorcallfunc vectorcall;
+  PyObject* keys_obj;     // the KeySet and VerifyOptions objects, kept alive ...
+  PyObject* options_obj;
+  const pyauth::KeySet* keys;  // ... and what they hold
+  const pyauth::VerifyOptions* options;
+};
+
+// Sets the Python error for the C++ exception being handled, as pybind11's dispatcher
+// would (call it from a catch block only).
+void set_python_error() noexcept {
+  try {
+    throw;
+  } catch (const pyauth::Error& e) {
+    try {
+      raise_error(e);
+    } catch (py::error_already_set& err) {
+      err.restore();
+    } catch (...) {
+      PyErr_SetString(PyExc_RuntimeError, e.what());
+    }
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (const py::builtin_exception& e) {
+    e.set_error();
+  } catch (const std::bad_alloc&) {
+    PyErr_NoMemory();
+  } catch (const std::invalid_argument& e) {
+    PyErr_SetString(PyExc_ValueError, e.what());
+  } catch (const std::exception& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  } catch (...) {
+    PyErr_SetString(PyExc_RuntimeError, "unknown C++ exception in pyauth._core.Decoder");
+  }
+}
+
+// decoder(token) or decoder(token, now): the verified claims as a dict.
+PyObject* decoder_call(PyObject* self, PyObject* const* args, std::size_t nargsf,
+                       PyObject* kwnames) {
+  const Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+  if (nargs < 1 || nargs > 2 || (kwnames != nullptr && PyTuple_GET_SIZE(kwnames) != 0)) {
+    PyErr_SetString(PyExc_TypeError,
+                    "Decoder takes the token and, optionally, the time now, positionally");
+    return nullptr;
+  }
+  double now = -1;
+  if (nargs == 2) {
+    now = PyFloat_AsDouble(args[1]);
+    if (now == -1.0 && PyErr_Occurred()) return nullptr;
+  }
+  const auto* d = reinterpret_cast<const DecoderObject*>(self);
+  try {
+    DecoderLease decoder;
+    return object_to_dict(verify(*decoder, args[0], *d->keys, *d->options, now).claims, true);
+  } catch (...) {
+    set_python_error();
+    return nullptr;
+  }
+}
+
+PyObject* decoder_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
+  if (kwargs != nullptr && PyDict_GET_SIZE(kwargs) != 0) {
+    PyErr_SetString(PyExc_TypeError, "Decoder takes its arguments positionally");
+    return nullptr;
+  }
+  PyObject* keys = nullptr;
+  PyObject* options = nullptr;
+  if (!PyArg_ParseTuple(args, "OO:Decoder", &keys, &options)) return nullptr;
+  const pyauth::KeySet* key_set = nullptr;
+  const pyauth::VerifyOptions* verify_options = nullptr;
+  try {
+    key_set = &py::cast<const pyauth::KeySet&>(py::handle(keys));
+    verify_options = &py::cast<const Options&>(py::handle(options)).opts;
+  } catch (const py::cast_error&) {
+    PyErr_SetString(PyExc_TypeError, "Decoder(keys, options) takes a KeySet and a VerifyOptions");
+    return nullptr;
+  } catch (...) {
+    set_python_error();
+    return nullptr;
+  }
+  auto* self = reinterpret_cast<DecoderObject*>(type->tp_alloc(type, 0));
+  if (self == nullptr) return nullptr;
+  self->vectorcall = decoder_call;
+  Py_INCREF(keys);
+  self->keys_obj = keys;
+  Py_INCREF(options);
+  self->options_obj = options;
+  self->keys = key_set;
+  self->options = verify_options;
+  return reinterpret_cast<PyObject*>(self);
+}
+
+void decoder_dealloc(PyObject* self) {
+  auto* d = reinterpret_cast<DecoderObject*>(self);
+  PyTypeObject* type = Py_TYPE(self);
+  Py_XDECREF(d->keys_obj);
+  Py_XDECREF(d->options_obj);
+  type->tp_free(self);
+  Py_DECREF(type);  // instances of heap types own a reference to their type
+}
+
+PyMemberDef decoder_members[] = {
+    {"__vectorcalloffset__", T_PYSSIZET, offsetof(DecoderObject, vectorcall), READONLY, nullptr},
+    {"keys", T_OBJECT_EX, offsetof(DecoderObject, keys_obj), READONLY,
+     "The KeySet that verifies the signatures."},
+    {"options", T_OBJECT_EX, offsetof(DecoderObject, options_obj), READONLY,
+     "The VerifyOptions that check the claims."},
+    {nullptr, 0, 0, 0, nullptr},
+};
+
+PyType_Slot decoder_slots[] = {
+    {Py_tp_doc,
+     const_cast<char*>("Decoder(keys, options): decoder(token[, now]) verifies a token with "
+                       "the KeySet and VerifyOptions bound once, and returns its claims.")},
+    {Py_tp_new, reinterpret_cast<void*>(decoder_new)},
+    {Py_tp_dealloc, reinterpret_cast<void*>(decoder_dealloc)},
+    {Py_tp_call, reinterpret_cast<void*>(PyVectorcall_Call)},
+    {Py_tp_members, decoder_members},
+    {0, nullptr},
+};
+
+PyType_Spec decoder_spec = {
+    "pyauth._core.Decoder",
+    sizeof(DecoderObject),
+    0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL | Py_TPFLAGS_IMMUTABLETYPE,
+    decoder_slots,
+};
 
 // ---------------------------------------------------------------------------------
 // One-time codes
@@ -343,6 +643,7 @@ PYBIND11_MODULE(_core, m) {
            })
       .def("public_jwk", &pyauth::Key::public_jwk)
       .def("public_pem", &pyauth::Key::public_pem)
+      .def("thumbprint", [](const pyauth::Key& k) { return pyauth::jwk_thumbprint(k); })
       .def("__repr__", [](const pyauth::Key& k) {
         std::string r = "<pyauth Key ";
         r += pyauth::algorithm_name(k.algorithm());
@@ -402,6 +703,48 @@ PYBIND11_MODULE(_core, m) {
     return pyauth::keyset_from_jwks(j);
   });
 
+  // --- sealing private keys at rest (seal.hpp): the plaintext never reaches Python ---
+  py::class_<pyauth::SealKey>(m, "SealKey",
+      "A sealing key derived from a secret and an 8-byte purpose label (opaque).")
+      .def(py::init([](py::bytes secret, py::bytes context) {
+        std::string_view s = secret;
+        std::string_view c = context;
+        return pyauth::SealKey(s, c);
+      }))
+      .def("__repr__", [](const pyauth::SealKey&) { return std::string("<pyauth SealKey>"); })
+      // Small secrets Python must hold anyway (a TOTP secret the authenticator app shares):
+      // sealed and opened here so the AEAD and its nonce stay the core's.
+      .def("seal",
+           [](const pyauth::SealKey& seal, py::bytes plaintext, py::bytes aad) {
+             std::string_view p = plaintext;
+             std::string_view a = aad;
+             return py::bytes(seal.seal(p, a));
+           })
+      .def("open", [](const pyauth::SealKey& seal, py::bytes blob, py::bytes aad) {
+        std::string_view b = blob;
+        std::string_view a = aad;
+        const pyauth::SecretBytes plain = seal.open(b, a);
+        return py::bytes(reinterpret_cast<const char*>(plain.data()), plain.size());
+      });
+  m.def("seal_private_key", [](const pyauth::Key& key, const pyauth::SealKey& seal, py::bytes aad) {
+    std::string_view a = aad;
+    std::string blob;
+    {
+      py::gil_scoped_release release;
+      blob = pyauth::seal_private_key(key, seal, a);
+    }
+    return py::bytes(blob);
+  });
+  m.def("open_private_key", [](std::string_view alg, py::bytes blob, const pyauth::SealKey& seal,
+                               py::bytes aad, std::string kid) {
+    const Algorithm a = parse_algorithm(alg);
+    std::string_view b = blob;
+    std::string_view d = aad;
+    py::gil_scoped_release release;
+    return std::const_pointer_cast<pyauth::Key>(
+        pyauth::open_private_key(a, b, seal, d, std::move(kid)));
+  });
+
   // --- tokens ---
   py::class_<Options>(m, "VerifyOptions", "Prepared verification options (immutable).")
       .def(py::init([](const std::vector<std::string>& algorithms, double leeway, bool verify_exp,
@@ -435,6 +778,9 @@ PYBIND11_MODULE(_core, m) {
   m.def("decode", &decode);
   m.def("decode_complete", &decode_complete);
   m.def("decode_unverified", &decode_unverified);
+  PyObject* decoder_type = PyType_FromModuleAndSpec(m.ptr(), &decoder_spec, nullptr);
+  if (decoder_type == nullptr) throw py::error_already_set();
+  m.add_object("Decoder", py::reinterpret_steal<py::object>(decoder_type));
   m.attr("DEFAULT_MAX_TOKEN_SIZE") = pyauth::kDefaultMaxTokenSize;
 
   // --- passwords ---

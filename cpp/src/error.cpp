@@ -70,6 +70,19 @@ class OtpCategory final : public std::error_category {
   }
 };
 
+class SealCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "pyauth.seal"; }
+  std::string message(int ev) const override {
+    switch (static_cast<SealErrc>(ev)) {
+      case SealErrc::malformed: return "malformed sealed data";
+      case SealErrc::unauthentic: return "sealed data could not be authenticated";
+      case SealErrc::invalid_input: return "invalid sealing key or context";
+    }
+    return "unknown sealing error";
+  }
+};
+
 }  // namespace
 
 const std::error_category& token_category() noexcept {
@@ -88,6 +101,10 @@ const std::error_category& otp_category() noexcept {
   static const OtpCategory c;
   return c;
 }
+const std::error_category& seal_category() noexcept {
+  static const SealCategory c;
+  return c;
+}
 
 std::error_code make_error_code(TokenErrc e) noexcept {
   return {static_cast<int>(e), token_category()};
@@ -97,5 +114,8 @@ std::error_code make_error_code(PasswordErrc e) noexcept {
   return {static_cast<int>(e), password_category()};
 }
 std::error_code make_error_code(OtpErrc e) noexcept { return {static_cast<int>(e), otp_category()}; }
+std::error_code make_error_code(SealErrc e) noexcept {
+  return {static_cast<int>(e), seal_category()};
+}
 
 }  // namespace pyauth

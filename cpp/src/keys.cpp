@@ -220,6 +220,22 @@ std::string spki_pem(EVP_PKEY *pkey) {
   return bio_contents(bio.get());
 }
 
+// The private key as unencrypted PKCS#8 PEM. The BIO lives in OpenSSL's secure heap
+// (BIO_s_secmem, cleansed when freed) and the text is handed over in wiped memory.
+SecretBytes pkcs8_pem(EVP_PKEY *pkey) {
+  ErrorQueueGuard guard;
+  BioPtr bio(BIO_new(BIO_s_secmem()));
+  if (!bio || PEM_write_bio_PKCS8PrivateKey(bio.get(), pkey, nullptr, nullptr, 0, nullptr,
+                                            nullptr) != 1) {
+    throw std::runtime_error("could not write the private key as PKCS#8");
+  }
+  char *data = nullptr;
+  const long len = BIO_get_mem_data(bio.get(), &data);
+  if (len <= 0 || data == nullptr)
+    throw std::runtime_error("could not write the private key as PKCS#8");
+  return SecretBytes(std::string_view(data, static_cast<std::size_t>(len)));
+}
+
 // A big-endian unsigned integer as a BIGNUM (in OpenSSL's secure heap when `secret`).
 BnPtr to_bn(std::string_view be, bool secret) {
   BnPtr bn(secret ? BN_secure_new() : BN_new());
@@ -326,6 +342,9 @@ class HmacKey final : public Key {
   }
   std::string public_pem() const override {
     fail(KeyErrc::invalid_key, "an HMAC key has no public half to publish as PEM");
+  }
+  SecretBytes private_pkcs8_pem() const override {
+    fail(KeyErrc::invalid_key, "an HMAC secret has no PKCS#8 form");
   }
 
  private:
@@ -534,6 +553,12 @@ class PkeyKey final : public Key {
 
   std::string public_pem() const override { return spki_pem(pkey_.get()); }
 
+  SecretBytes private_pkcs8_pem() const override {
+    if (!private_)
+      fail(KeyErrc::not_private, "a public key has no private half to export");
+    return pkcs8_pem(pkey_.get());
+  }
+
  private:
   // PS*: RSASSA-PSS with MGF1 over the same hash and a salt as long as the hash
   // (RFC 7518 §3.5), on both sides. RS* keep OpenSSL's PKCS#1 v1.5 default.
@@ -659,6 +684,19 @@ class Ed25519Key final : public Key {
       throw std::runtime_error("could not build the Ed25519 public key");
     }
     return spki_pem(pkey.get());
+  }
+
+  SecretBytes private_pkcs8_pem() const override {
+    if (sk_.size() == 0)
+      fail(KeyErrc::not_private, "a public key has no private half to export");
+    // libsodium's secret key is seed || public key; PKCS#8 (RFC 8410) holds the seed.
+    PkeyPtr pkey(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, sk_.data(),
+                                              crypto_sign_ed25519_SEEDBYTES));
+    if (!pkey) {
+      ERR_clear_error();
+      throw std::runtime_error("could not build the Ed25519 private key");
+    }
+    return pkcs8_pem(pkey.get());
   }
 
  private:
@@ -1226,6 +1264,46 @@ std::string KeySet::public_jwks() const {
   }
   out += "]}";
   return out;
+}
+
+std::string jwk_thumbprint(const Key &key) {
+  if (is_hmac(key.algorithm()))
+    fail(KeyErrc::invalid_key, "an HMAC key has no public half to take a thumbprint of");
+  const std::string jwk = key.public_jwk();
+  simdjson::dom::parser parser;
+  const element doc = parse_json(parser, jwk, kMaxJwkSize, "the JWK");
+  const object o = *as_object(doc);
+  const std::string_view kty = req_string(o, "kty");
+  // RFC 7638 §3.2: the required members only, in lexicographic order, no whitespace. Every
+  // value here is base64url or a fixed curve name, so none needs JSON escaping.
+  std::vector<std::string_view> members;
+  if (kty == "RSA") {
+    members = {"e", "kty", "n"};
+  } else if (kty == "EC") {
+    members = {"crv", "kty", "x", "y"};
+  } else {
+    members = {"crv", "kty", "x"};
+  }
+  std::string canonical = "{";
+  for (const std::string_view name : members) {
+    if (canonical.size() > 1)
+      canonical.push_back(',');
+    canonical += '"';
+    canonical += name;
+    canonical += "\":\"";
+    canonical += req_string(o, name);
+    canonical += '"';
+  }
+  canonical.push_back('}');
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int len = 0;
+  if (EVP_Digest(canonical.data(), canonical.size(), digest.data(), &len, EVP_sha256(),
+                 nullptr) != 1) {
+    ERR_clear_error();
+    throw std::runtime_error("SHA-256 failed");
+  }
+  return base64url_encode(
+      std::string_view(reinterpret_cast<const char *>(digest.data()), len));
 }
 
 KeySet keyset_from_jwks(std::string_view jwks_json) {

@@ -386,7 +386,12 @@ std::string provisioning_uri(const OtpAuthUri& uri) {
   if (!totp && uri.type != "hotp") {
     fail(OtpErrc::invalid_parameters, "the OTP type must be \"totp\" or \"hotp\"");
   }
-  if (uri.account.empty()) fail(OtpErrc::invalid_parameters, "the account name is required");
+  // Readers skip the spaces after "Issuer:" (the Key Uri Format allows them), so after an
+  // issuer an account of spaces alone would read back as no account at all.
+  if (uri.account.empty() ||
+      (!uri.issuer.empty() && uri.account.find_first_not_of(' ') == std::string::npos)) {
+    fail(OtpErrc::invalid_parameters, "the account name is required");
+  }
   if (uri.account.find(':') != std::string::npos || uri.issuer.find(':') != std::string::npos) {
     fail(OtpErrc::invalid_parameters, "neither the issuer nor the account name may contain ':'");
   }

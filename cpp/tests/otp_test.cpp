@@ -762,6 +762,9 @@ TEST(OtpAuthUri, ProvisioningRefusals) {
       {[](OtpAuthUri& u) { u.type = ""; }, OtpErrc::invalid_parameters, "\"totp\" or \"hotp\""},
       {[](OtpAuthUri& u) { u.account = ""; }, OtpErrc::invalid_parameters,
        "account name is required"},
+      // Found by the otpauth fuzz target: "Example:%20%20" parses as no account at all.
+      {[](OtpAuthUri& u) { u.account = "  "; }, OtpErrc::invalid_parameters,
+       "account name is required"},
       {[](OtpAuthUri& u) { u.account = "a:b"; }, OtpErrc::invalid_parameters, "may contain ':'"},
       {[](OtpAuthUri& u) { u.issuer = "Ex:ample"; }, OtpErrc::invalid_parameters,
        "may contain ':'"},

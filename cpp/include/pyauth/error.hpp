@@ -51,15 +51,24 @@ enum class OtpErrc {
   invalid_uri,         // otpauth:// URI malformed
 };
 
+// Failures of sealed (encrypted at rest) data, see seal.hpp.
+enum class SealErrc {
+  malformed = 1,  // not a sealed blob of a version pyauth reads (too short, unknown version)
+  unauthentic,    // the tag does not verify: another secret, other associated data, or tampered
+  invalid_input,  // a sealing key or context of the wrong size
+};
+
 const std::error_category& token_category() noexcept;
 const std::error_category& key_category() noexcept;
 const std::error_category& password_category() noexcept;
 const std::error_category& otp_category() noexcept;
+const std::error_category& seal_category() noexcept;
 
 std::error_code make_error_code(TokenErrc e) noexcept;
 std::error_code make_error_code(KeyErrc e) noexcept;
 std::error_code make_error_code(PasswordErrc e) noexcept;
 std::error_code make_error_code(OtpErrc e) noexcept;
+std::error_code make_error_code(SealErrc e) noexcept;
 
 // The one exception type thrown at the core's API edge. what() is a message fit for a
 // developer (never containing secret material); detail() carries a machine-readable
@@ -89,6 +98,9 @@ class Error : public std::system_error {
 [[noreturn]] inline void fail(OtpErrc e, const std::string& message) {
   throw Error(make_error_code(e), message);
 }
+[[noreturn]] inline void fail(SealErrc e, const std::string& message) {
+  throw Error(make_error_code(e), message);
+}
 
 }  // namespace pyauth
 
@@ -100,3 +112,5 @@ template <>
 struct std::is_error_code_enum<pyauth::PasswordErrc> : std::true_type {};
 template <>
 struct std::is_error_code_enum<pyauth::OtpErrc> : std::true_type {};
+template <>
+struct std::is_error_code_enum<pyauth::SealErrc> : std::true_type {};

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "pyauth/secure.hpp"
+
 namespace pyauth {
 
 enum class Algorithm : std::uint8_t {
@@ -48,6 +50,12 @@ class Key {
   virtual std::string public_jwk() const = 0;
   // The public key as SubjectPublicKeyInfo PEM. Throws for HMAC keys.
   virtual std::string public_pem() const = 0;
+  // The private key as unencrypted PKCS#8 PEM ("BEGIN PRIVATE KEY"), in memory that is
+  // wiped when it dies; key_from_pem reads it back. It exists for seal_private_key
+  // (seal.hpp) and is deliberately not bound to Python: a private key leaves the core
+  // sealed or not at all. Throws KeyErrc::not_private for a public key and
+  // KeyErrc::invalid_key for HMAC keys (a secret has no PKCS#8 form).
+  virtual SecretBytes private_pkcs8_pem() const = 0;
 
  protected:
   Key(Algorithm alg, std::string kid) : alg_(alg), kid_(std::move(kid)) {}
@@ -78,6 +86,13 @@ KeyPtr key_from_jwk(std::string_view jwk_json, std::optional<Algorithm> alg = st
 
 // A fresh private key for `alg` (RSA 2048 bits; HMAC: a random secret of the hash size).
 KeyPtr generate_key(Algorithm alg, std::string kid = {});
+
+// The RFC 7638 JWK thumbprint of the key's public half: SHA-256 over the canonical JSON
+// of its required members (RSA: e, kty, n; EC: crv, kty, x, y; OKP: crv, kty, x),
+// base64url without padding (43 characters). It names a key without revealing anything
+// beyond its public half, so it makes a good "kid". Throws KeyErrc::invalid_key for HMAC
+// keys (whose thumbprint would be a hash of the secret).
+std::string jwk_thumbprint(const Key& key);
 
 // Keys for verification, picked by the token's "alg" and "kid".
 class KeySet {

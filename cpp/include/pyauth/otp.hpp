@@ -88,8 +88,9 @@ struct OtpAuthUri {
 // unreserved characters, so a space is %20); parameters in pyotp 2.9's order, those at
 // their defaults left out (counter is always there for hotp). Built from type, issuer,
 // account, secret, hash, digits, period / counter; `label` is not read. Throws
-// invalid_parameters (type, empty account, ':' or control characters in issuer or
-// account, digits, period outside 1..3600, over 2048 characters) or invalid_secret.
+// invalid_parameters (type, empty account -- or only spaces after an issuer, which
+// readers skip --, ':' or control characters in issuer or account, digits, period outside
+// 1..3600, over 2048 characters) or invalid_secret.
 std::string provisioning_uri(const OtpAuthUri& uri);
 // Throws OtpErrc::invalid_uri with a message naming what is wrong: over 2048 characters,
 // a scheme other than otpauth, a type other than totp / hotp, a malformed percent-escape,
