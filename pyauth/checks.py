@@ -11,15 +11,40 @@ Errors stop ``runserver`` and ``migrate``; warnings are printed.
 - pyauth.E006  USER_LOOKUP neither "lazy" nor "always", PASSWORD_HASH_CONCURRENCY not
                None or an integer >= 1, REVOCATION_CACHE not in CACHES, or
                USER_CLAIM_FIELDS not fields of the user model
+- pyauth.E007  SIGNING_KEY_SOURCE not None, "settings" or "store", or
+               KEY_STORE_REFRESH_SECONDS, JWKS_MAX_AGE or SIGNING_KEY_GRACE ill-typed
+- pyauth.E008  the key store is selected but "pyauth.keys" is not in INSTALLED_APPS
+- pyauth.E009  an asymmetric ALGORITHM with no key source (no SIGNING_KEY and no store)
+- pyauth.E010  the key store with an ALGORITHM it does not generate (an HMAC one, say)
+- pyauth.E011  AUTH_COOKIE_FINGERPRINT empty, given with a ``__Host-``/``__Secure-``
+               prefix (pyauth adds it), or the name of a token cookie
+- pyauth.E012  "pyauth.lifecycle" (the token tables) not in INSTALLED_APPS
+- pyauth.E013  PYAUTH not a dict, or a setting of the wrong type or range: lifetimes
+               not positive timedeltas (access longer than refresh), LEEWAY,
+               REUSE_GRACE_SECONDS, MAX_TOKEN_BYTES, AUTH_HEADER_TYPES,
+               AUTH_COOKIE_SAMESITE, a flag that is not a bool, USER_ID_FIELD not a
+               field of the user model
+- pyauth.E014  a dotted path that cannot be imported: EXTRA_ACCESS_CLAIMS (or not
+               callable), an entry of PASSWORD_HASHERS or of REST_FRAMEWORK's
+               DEFAULT_AUTHENTICATION_CLASSES
 - pyauth.W001  pyauth's Argon2idPasswordHasher not first in PASSWORD_HASHERS
 - pyauth.W002  SESSION_COOKIE_SECURE False while DEBUG is off
 - pyauth.W003  CSRF_COOKIE_SECURE False while DEBUG is off
 - pyauth.W004  a hasher of the same algorithm name listed after one of pyauth's
                (Django verifies with the last one, so pyauth's would never verify)
+- pyauth.W005  Django sessions and pyauth.lifecycle installed without
+               pyauth.lifecycle.middleware.SessionLifecycleMiddleware after Django's
+               AuthenticationMiddleware (revoked sessions would stay signed in)
+- pyauth.W006  a PYAUTH key pyauth does not know (a typo: the default applies)
+- pyauth.W007  weaker than the security bar: AUTH_COOKIE_SAMESITE "None", or
+               ACCESS_TOKEN_LIFETIME over an hour
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any, Final
 
 from django.conf import settings
@@ -76,15 +101,86 @@ def _check_keys(algorithm: str) -> list[CheckMessage]:
     return []
 
 
+def _check_key_source() -> list[CheckMessage]:
+    """The key-store settings (pyauth.E007, E008, E009). The store's table is never
+    read here: checks run before ``migrate``."""
+    from django.apps import apps
+
+    user = api_settings.user_settings
+    source = user.get("SIGNING_KEY_SOURCE")
+    problems: list[str] = []
+    if source not in (None, "settings", "store"):
+        problems.append(f"SIGNING_KEY_SOURCE is {source!r}; use None, 'settings' or 'store'.")
+    for name in ("KEY_STORE_REFRESH_SECONDS", "JWKS_MAX_AGE"):
+        value = getattr(api_settings, name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            problems.append(f"{name} is {value!r}; use a number of seconds >= 0.")
+    grace = api_settings.SIGNING_KEY_GRACE
+    if grace is not None and not (
+        (isinstance(grace, timedelta) and grace >= timedelta(0))
+        or (isinstance(grace, (int, float)) and not isinstance(grace, bool) and grace >= 0)
+    ):
+        problems.append(f"SIGNING_KEY_GRACE is {grace!r}; use None, a timedelta or seconds.")
+    messages: list[CheckMessage] = [Error(f"PYAUTH: {p}", id="pyauth.E007") for p in problems]
+    if messages:
+        return messages
+    if api_settings.key_source() == "store" and not apps.is_installed("pyauth.keys"):
+        return [
+            Error(
+                "PYAUTH['SIGNING_KEY_SOURCE'] is 'store' but the key store app is not installed.",
+                hint='Add "pyauth.keys" to INSTALLED_APPS and run migrate.',
+                id="pyauth.E008",
+            )
+        ]
+    algorithm = api_settings.ALGORITHM
+    if (
+        api_settings.key_source() == "settings"
+        and algorithm in jwt.ALGORITHMS
+        and not _core.is_hmac(algorithm)
+        and user.get("SIGNING_KEY") is None
+    ):
+        return [
+            Error(
+                f"PYAUTH['ALGORITHM'] is {algorithm} but no key is configured for it: "
+                "SIGNING_KEY is unset and the key store is not used.",
+                hint='Add "pyauth.keys" to INSTALLED_APPS (keys generated, rotated and '
+                "published at /.well-known/jwks.json), or set PYAUTH['SIGNING_KEY'] to a "
+                "private key (PEM, JWK or a Path to a file).",
+                id="pyauth.E009",
+            )
+        ]
+    return []
+
+
+def _check_store_algorithm(algorithm: str) -> list[CheckMessage]:
+    from pyauth.keys.models import STORE_ALGORITHMS
+
+    if algorithm in STORE_ALGORITHMS:
+        return []
+    return [
+        Error(
+            f"PYAUTH['ALGORITHM'] is {algorithm!r}, which the key store does not generate.",
+            hint=f"Use one of {', '.join(STORE_ALGORITHMS)}, or SIGNING_KEY_SOURCE 'settings' "
+            "with a SIGNING_KEY for HMAC.",
+            id="pyauth.E010",
+        )
+    ]
+
+
 def _given() -> dict[str, Any]:
     return api_settings.user_settings
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Every pyauth check (see the module docstring)."""
+    malformed = _check_settings_dict()
+    if malformed:  # every other check reads PYAUTH: they would raise, not report
+        return malformed
     messages: list[CheckMessage] = []
     debug = bool(getattr(settings, "DEBUG", False))
 
+    key_problems = _check_key_source()
+    messages.extend(key_problems)
     algorithm = api_settings.ALGORITHM
     if algorithm not in jwt.ALGORITHMS:
         messages.append(
@@ -94,6 +190,10 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 id="pyauth.E004",
             )
         )
+    elif key_problems:
+        pass
+    elif api_settings.key_source() == "store":
+        messages.extend(_check_store_algorithm(algorithm))
     else:
         messages.extend(_check_keys(algorithm))
 
@@ -122,6 +222,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
 
     messages.extend(_check_request_path())
     messages.extend(_check_hashers())
+    messages.extend(_check_sessions())
+    messages.extend(_check_config())
 
     if not debug:
         for name, check_id in (
@@ -202,6 +304,260 @@ def _check_hashers() -> list[CheckMessage]:
             )
         elif isinstance(cls, type) and issubclass(cls, ours):
             seen[algorithm] = path
+    return messages
+
+
+_SESSION_MIDDLEWARE: Final = "pyauth.lifecycle.middleware.SessionLifecycleMiddleware"
+_AUTH_MIDDLEWARE: Final = "django.contrib.auth.middleware.AuthenticationMiddleware"
+
+
+def _check_sessions() -> list[CheckMessage]:
+    """pyauth.W005 and pyauth.E011 (sessions and devices)."""
+    from django.apps import apps
+
+    messages: list[CheckMessage] = []
+    middleware = list(getattr(settings, "MIDDLEWARE", None) or [])
+    if (
+        apps.is_installed("django.contrib.sessions")
+        and apps.is_installed("pyauth.lifecycle")
+        and not (
+            _SESSION_MIDDLEWARE in middleware
+            and _AUTH_MIDDLEWARE in middleware
+            and middleware.index(_SESSION_MIDDLEWARE) > middleware.index(_AUTH_MIDDLEWARE)
+        )
+    ):
+        messages.append(
+            Warning(
+                "Django sessions are tracked by pyauth.lifecycle but its middleware does "
+                "not follow AuthenticationMiddleware: a session revoked from the sessions "
+                "list or by logging out everywhere stays signed in.",
+                hint=f'Add "{_SESSION_MIDDLEWARE}" to MIDDLEWARE right after "{_AUTH_MIDDLEWARE}".',
+                id="pyauth.W005",
+            )
+        )
+    name = api_settings.AUTH_COOKIE_FINGERPRINT
+    taken = {api_settings.AUTH_COOKIE_ACCESS, api_settings.AUTH_COOKIE_REFRESH}
+    if (
+        not isinstance(name, str)
+        or not name
+        or name.startswith(("__Host-", "__Secure-"))
+        or name in taken
+    ):
+        messages.append(
+            Error(
+                f"PYAUTH['AUTH_COOKIE_FINGERPRINT'] is {name!r}: it must be a cookie name "
+                "of its own, without a __Host- or __Secure- prefix.",
+                hint='pyauth adds "__Host-" whenever cookies are Secure; the default is '
+                '"refresh_fgp".',
+                id="pyauth.E011",
+            )
+        )
+    return messages
+
+
+# --- pyauth.E012, E013, E014, W006, W007: mistakes that would otherwise surface as a
+# stack trace at the first login or request -------------------------------------------
+
+_FLAGS: Final = ("ROTATE_REFRESH_TOKENS", "BLACKLIST_AFTER_ROTATION", "UPDATE_LAST_LOGIN")
+_SAMESITE: Final = ("lax", "strict", "none")
+#: The longest access token the security bar calls short (SECURITY.md: minutes).
+_LONG_ACCESS: Final = timedelta(hours=1)
+
+
+def _check_settings_dict() -> list[CheckMessage]:
+    """pyauth.E013 when PYAUTH (or SIMPLE_JWT, read in its absence) is not a dict."""
+    for name in ("PYAUTH", "SIMPLE_JWT"):
+        value = getattr(settings, name, None)
+        if value is not None:
+            if isinstance(value, Mapping):
+                return []
+            return [
+                Error(
+                    f"{name} is a {type(value).__name__}; pyauth reads it as a dict of settings.",
+                    hint=f'{name} = {{"ACCESS_TOKEN_LIFETIME": timedelta(minutes=5), ...}}',
+                    id="pyauth.E013",
+                )
+            ]
+    return []
+
+
+def _is_seconds(value: Any) -> bool:
+    """A number of seconds >= 0 (not a bool)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+
+
+def _check_config() -> list[CheckMessage]:
+    """pyauth.E012, E013, E014, W006 and W007."""
+    from django.apps import apps
+
+    messages: list[CheckMessage] = []
+    if not apps.is_installed("pyauth.lifecycle"):
+        messages.append(
+            Error(
+                '"pyauth.lifecycle" is not in INSTALLED_APPS: its tables hold the token '
+                "families, so logins, refreshes and authenticated requests would fail.",
+                hint='Add "pyauth.lifecycle" to INSTALLED_APPS and run migrate.',
+                id="pyauth.E012",
+            )
+        )
+    messages.extend(_unknown_keys())
+    problems = _value_problems()
+    messages.extend(Error(f"PYAUTH: {p}", id="pyauth.E013") for p in problems)
+    messages.extend(Error(m, hint=h, id="pyauth.E014") for m, h in _import_problems())
+    messages.extend(_below_the_bar())
+    return messages
+
+
+def _unknown_keys() -> list[CheckMessage]:
+    """pyauth.W006: a key of PYAUTH that no setting has (SIMPLE_JWT, read only when
+    PYAUTH is absent, may hold simplejwt keys pyauth has no use for)."""
+    given = getattr(settings, "PYAUTH", None)
+    if given is None:
+        return []
+    defaults = api_settings._defaults
+    messages: list[CheckMessage] = []
+    for key in sorted(k for k in given if k not in defaults):
+        close = difflib.get_close_matches(str(key), list(defaults), n=1)
+        messages.append(
+            Warning(
+                f"PYAUTH has a key pyauth does not know: {key!r}. It is ignored.",
+                hint=f"Did you mean {close[0]!r}?" if close else "Remove it.",
+                id="pyauth.W006",
+            )
+        )
+    return messages
+
+
+def _value_problems() -> list[str]:
+    """The pyauth.E013 problems: settings of the wrong type or range."""
+    from django.contrib.auth import get_user_model
+    from django.core.exceptions import FieldDoesNotExist
+
+    problems: list[str] = []
+    lifetimes = {
+        name: getattr(api_settings, name)
+        for name in ("ACCESS_TOKEN_LIFETIME", "REFRESH_TOKEN_LIFETIME")
+    }
+    for name, value in lifetimes.items():
+        if not isinstance(value, timedelta) or value <= timedelta(0):
+            problems.append(f"{name} is {value!r}; use a positive timedelta.")
+    access, refresh = lifetimes.values()
+    if not problems and access > refresh:
+        problems.append(
+            f"ACCESS_TOKEN_LIFETIME ({access}) is longer than REFRESH_TOKEN_LIFETIME "
+            f"({refresh}); access tokens are the short-lived ones."
+        )
+    leeway = api_settings.LEEWAY
+    if not (_is_seconds(leeway) or (isinstance(leeway, timedelta) and leeway >= timedelta(0))):
+        problems.append(f"LEEWAY is {leeway!r}; use seconds >= 0 or a timedelta.")
+    for name in ("REUSE_GRACE_SECONDS", "REVOCATION_CACHE_TTL", "REVOCATION_MEMO_SECONDS"):
+        value = getattr(api_settings, name)
+        if not _is_seconds(value):
+            problems.append(f"{name} is {value!r}; use a number of seconds >= 0.")
+    size = api_settings.MAX_TOKEN_BYTES
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        problems.append(f"MAX_TOKEN_BYTES is {size!r}; use an integer >= 1.")
+    types = api_settings.AUTH_HEADER_TYPES
+    if (
+        not isinstance(types, (tuple, list))
+        or not types
+        or not all(isinstance(t, str) and t and " " not in t for t in types)
+    ):
+        problems.append(
+            f"AUTH_HEADER_TYPES is {types!r}; use a tuple of words such as ('Bearer',)."
+        )
+    samesite = api_settings.AUTH_COOKIE_SAMESITE
+    if samesite is not None and (
+        not isinstance(samesite, str) or samesite.lower() not in _SAMESITE
+    ):
+        problems.append(f"AUTH_COOKIE_SAMESITE is {samesite!r}; use 'Lax' or 'Strict'.")
+    for name in _FLAGS:
+        value = getattr(api_settings, name)
+        if not isinstance(value, bool):
+            problems.append(f"{name} is {value!r}; use True or False.")
+    field_name = api_settings.USER_ID_FIELD
+    user_model: Any = get_user_model()
+    try:
+        user_model._meta.get_field(field_name)
+    except (FieldDoesNotExist, TypeError):
+        problems.append(f"USER_ID_FIELD is {field_name!r}, not a field of the user model.")
+    return problems
+
+
+def _import_problems() -> list[tuple[str, str]]:
+    """The pyauth.E014 problems as (message, hint): dotted paths that do not import."""
+    problems: list[tuple[str, str]] = []
+    extra = api_settings.user_settings.get("EXTRA_ACCESS_CLAIMS")
+    if isinstance(extra, str):
+        try:
+            extra = import_string(extra)
+        except ImportError as exc:
+            problems.append(
+                (
+                    f"PYAUTH['EXTRA_ACCESS_CLAIMS'] cannot be imported: {exc}",
+                    "Give the dotted path of a function user -> dict of claims.",
+                )
+            )
+            extra = None
+    if extra is not None and not callable(extra):
+        problems.append(
+            (
+                f"PYAUTH['EXTRA_ACCESS_CLAIMS'] is {extra!r}, which is not callable.",
+                "Give a function user -> dict of claims, or its dotted path.",
+            )
+        )
+    framework = getattr(settings, "REST_FRAMEWORK", None) or {}
+    listed = (
+        ("PASSWORD_HASHERS", getattr(settings, "PASSWORD_HASHERS", None) or []),
+        (
+            "REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES']",
+            framework.get("DEFAULT_AUTHENTICATION_CLASSES", ())
+            if isinstance(framework, Mapping)
+            else (),
+        ),
+    )
+    for where, paths in listed:
+        for path in paths:
+            if not isinstance(path, str):
+                continue
+            try:
+                import_string(path)
+            except ImportError as exc:
+                problems.append(
+                    (
+                        f"{where} lists {path!r}, which cannot be imported: {exc}",
+                        "Correct or remove the entry (pyauth's are "
+                        "pyauth.hashers.Argon2idPasswordHasher, "
+                        "pyauth.hashers.PBKDF2SHA256PasswordHasher and "
+                        "pyauth.authentication.JWTAuthentication).",
+                    )
+                )
+    return problems
+
+
+def _below_the_bar() -> list[CheckMessage]:
+    """pyauth.W007: allowed, but weaker than SECURITY.md's bar."""
+    messages: list[CheckMessage] = []
+    samesite = api_settings.AUTH_COOKIE_SAMESITE
+    if samesite is None or (isinstance(samesite, str) and samesite.lower() == "none"):
+        messages.append(
+            Warning(
+                f"PYAUTH['AUTH_COOKIE_SAMESITE'] is {samesite!r}: browsers send the token "
+                "cookies with requests from other sites.",
+                hint="Use 'Lax' (the default) or 'Strict'.",
+                id="pyauth.W007",
+            )
+        )
+    access = api_settings.ACCESS_TOKEN_LIFETIME
+    if isinstance(access, timedelta) and access > _LONG_ACCESS:
+        messages.append(
+            Warning(
+                f"PYAUTH['ACCESS_TOKEN_LIFETIME'] is {access}: a stolen access token stays "
+                "valid that long.",
+                hint="Keep access tokens to minutes (5 by default) and refresh them.",
+                id="pyauth.W007",
+            )
+        )
     return messages
 
 

@@ -13,9 +13,24 @@ fixture work). Key names follow djangorestframework-simplejwt's ``SIMPLE_JWT`` w
 the two overlap; a project that has ``SIMPLE_JWT`` and no ``PYAUTH`` keeps its values,
 so moving from simplejwt is a change of imports.
 
-Two values depend on other settings and are resolved on every read: ``SIGNING_KEY``
-(``None`` means Django's ``SECRET_KEY``) and ``AUTH_COOKIE_SECURE`` (``None`` means
-``not DEBUG``). ``EXTRA_ACCESS_CLAIMS`` may be a dotted path and is imported on read.
+Some values depend on other Django settings and are resolved when first read (and again
+after any of those settings changes): ``SIGNING_KEY`` (``None`` means Django's
+``SECRET_KEY``) and ``AUTH_COOKIE_SECURE`` (``None`` means ``not DEBUG``).
+
+Signing keys come from one of two sources (:meth:`PyAuthSettings.key_source`):
+"settings" (``SIGNING_KEY`` / ``VERIFYING_KEY``: an HMAC secret, a PEM, a JWK, a JWK Set
+for verification, or a :class:`pathlib.Path` to a file holding one) or "store" (the
+database key store of the app ``pyauth.keys``, rotated by ``manage.py
+rotate_signing_key``). ``SIGNING_KEY_SOURCE`` None picks: "settings" when the project
+names a ``SIGNING_KEY`` or ``VERIFYING_KEY``, runs on ``SIMPLE_JWT`` (simplejwt's HS256
+with ``SECRET_KEY``) or names an HMAC ``ALGORITHM``; else "store" when ``pyauth.keys``
+is installed, so a new deployment signs with EdDSA; else "settings". ``ALGORITHM`` None
+is then "EdDSA" with the store and "HS256" with settings; with the store, ALGORITHM is
+only the algorithm of newly generated keys, and tokens verify with whatever keys are
+live. ``SIGNING_KEY_GRACE`` (None: the longest token lifetime plus ``LEEWAY``) is how
+long a replaced key keeps verifying; ``KEY_STORE_REFRESH_SECONDS`` bounds how stale a
+process's copy of the store may be; ``JWKS_MAX_AGE`` is the Cache-Control max-age of
+``/.well-known/jwks.json``. ``EXTRA_ACCESS_CLAIMS`` may be a dotted path and is imported on read.
 
 The request path: ``USER_LOOKUP`` "lazy" (default) hands views a user built from the
 access token's claims (``USER_ID_CLAIM`` and ``USER_CLAIM_FIELDS``, which ``for_user``
@@ -25,6 +40,11 @@ revoked (:mod:`pyauth.lifecycle.revocation`: marks in the cache ``REVOCATION_CAC
 kept ``REVOCATION_CACHE_TTL`` seconds, read through a process-local memo of
 ``REVOCATION_MEMO_SECONDS``). ``PASSWORD_HASH_CONCURRENCY`` bounds the hashes computed at
 once (None: ``os.cpu_count()``).
+
+Sessions and devices: ``REFRESH_FINGERPRINT`` binds every refresh token the cookie views
+put in a cookie to a random fingerprint in the cookie ``AUTH_COOKIE_FINGERPRINT``
+(:mod:`pyauth.lifecycle.fingerprints`); ``SESSION_TOUCH_SECONDS`` throttles the
+last-use writes of tracked Django sessions (:mod:`pyauth.lifecycle.middleware`).
 """
 
 from __future__ import annotations
@@ -32,8 +52,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Final
 
+from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
@@ -50,9 +72,14 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "BLACKLIST_AFTER_ROTATION": True,
     "REUSE_GRACE_SECONDS": 0,
     "UPDATE_LAST_LOGIN": False,
-    "ALGORITHM": "HS256",
+    "ALGORITHM": None,  # "EdDSA" with the key store, else simplejwt's "HS256"
     "SIGNING_KEY": None,
     "VERIFYING_KEY": None,
+    # Signing keys (pyauth.keys): "settings", "store" or None (chosen, see above).
+    "SIGNING_KEY_SOURCE": None,
+    "SIGNING_KEY_GRACE": None,
+    "KEY_STORE_REFRESH_SECONDS": 30,
+    "JWKS_MAX_AGE": 300,
     "AUDIENCE": None,
     "ISSUER": None,
     "LEEWAY": 0,
@@ -80,6 +107,19 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "REVOCATION_MEMO_SECONDS": 0.5,
     # Logins (pyauth.hashers): at most this many hashes at once; None: os.cpu_count().
     "PASSWORD_HASH_CONCURRENCY": None,
+    # Sessions and devices (pyauth.lifecycle): refresh tokens in cookies bound to a random
+    # fingerprint in the cookie AUTH_COOKIE_FINGERPRINT ("__Host-" prefixed when Secure;
+    # give the name without it), and how often a Django session's last use is written.
+    "REFRESH_FINGERPRINT": False,
+    "AUTH_COOKIE_FINGERPRINT": "refresh_fgp",
+    "SESSION_TOUCH_SECONDS": 60,
+    # Two-factor authentication (pyauth.mfa): the issuer authenticator apps show (None:
+    # "pyauth"), how long and for how many tries a login's mfa_token lives, and the
+    # wrong codes after which a user's codes are refused for 1, 2, 4 ... 15 minutes.
+    "MFA_ISSUER": None,
+    "MFA_CHALLENGE_LIFETIME": timedelta(minutes=5),
+    "MFA_CHALLENGE_MAX_ATTEMPTS": 5,
+    "MFA_LOCKOUT_THRESHOLD": 5,
 }
 
 #: Settings that may be given as a dotted import path.
@@ -124,6 +164,8 @@ class PyAuthSettings:
 
     def _resolve(self, name: str) -> Any:
         value = self.user_settings.get(name, self._defaults[name])
+        if name == "ALGORITHM" and value is None:
+            return "EdDSA" if self.key_source() == "store" else "HS256"
         if name == "SIGNING_KEY" and value is None:
             return django_settings.SECRET_KEY
         if name == "AUTH_COOKIE_SECURE" and value is None:
@@ -165,22 +207,86 @@ class PyAuthSettings:
             return {}
         return dict(func(user))
 
+    def key_source(self) -> str:
+        """Where signing keys come from: "settings" or "store" (see the module
+        docstring; SIGNING_KEY_SOURCE when set, otherwise chosen). Kept until the
+        settings change: the request path asks on every token."""
+        source = self._keys.get(("source",))
+        if source is None:
+            source = self._keys[("source",)] = self._choose_key_source()
+        return str(source)
+
+    def _choose_key_source(self) -> str:
+        user = self.user_settings
+        source = user.get("SIGNING_KEY_SOURCE")
+        if source is not None:
+            return str(source)
+        if user.get("SIGNING_KEY") is not None or user.get("VERIFYING_KEY") is not None:
+            return "settings"
+        if getattr(django_settings, "PYAUTH", None) is None and (
+            getattr(django_settings, "SIMPLE_JWT", None) is not None
+        ):
+            return "settings"
+        algorithm = user.get("ALGORITHM")
+        if isinstance(algorithm, str) and algorithm in jwt.ALGORITHMS and _core.is_hmac(algorithm):
+            return "settings"
+        return "store" if apps.is_installed("pyauth.keys") else "settings"
+
+    def verifying_algorithms(self) -> list[str]:
+        """The allow-list tokens are verified with: ALGORITHM, or with the key store the
+        algorithms of its live keys (a rotation may change the algorithm)."""
+        if self.key_source() == "store":
+            from pyauth.keys.store import key_store
+
+            return key_store.algorithms()
+        return [self.ALGORITHM]
+
     def signing_key_object(self) -> jwt.Key:
         """The current SIGNING_KEY parsed into a :class:`pyauth.jwt.Key` for ALGORITHM
-        (cached until the settings or the key material change)."""
+        (cached until the settings or the key material change), or the key store's
+        signer. An asymmetric key without a kid gets its RFC 7638 thumbprint as kid (the
+        kid of the same key in a VERIFYING_KEY JWK Set when there is one), so tokens
+        name their key for JWKS consumers."""
+        if self.key_source() == "store":
+            from pyauth.keys.store import key_store
+
+            return key_store.signing_key()
         algorithm: str = self.ALGORITHM
         material = self.SIGNING_KEY
         cache_key = ("sign", algorithm, _hashable(material))
         key = self._keys.get(cache_key)
         if key is None:
             key = _load(material, algorithm)
+            if key.kid is None and not _core.is_hmac(algorithm) and key.is_private:
+                key = _load(material, algorithm, kid=self._published_kid(key))
             with self._lock:
                 self._keys[cache_key] = key
         return key
 
+    def _published_kid(self, key: jwt.Key) -> str:
+        """The kid verifiers know ``key`` by: the kid of the VERIFYING_KEY JWK Set entry
+        with the same public key, else its thumbprint."""
+        thumbprint = key.thumbprint()
+        material = self.user_settings.get("VERIFYING_KEY")
+        if isinstance(material, (jwt.KeySet, Mapping)):
+            try:
+                keyset = material if isinstance(material, jwt.KeySet) else _keyset(material)
+            except jwt.PyJWTError:
+                return thumbprint
+            for candidate in keyset.keys:
+                if candidate.kid and candidate.algorithm == key.algorithm:
+                    if candidate.thumbprint() == thumbprint:
+                        return candidate.kid
+        return thumbprint
+
     def verifying_keyset(self) -> jwt.KeySet:
         """The keys that may verify a token: VERIFYING_KEY (a key, a PEM, a JWK or a JWK
-        Set) or, when unset, the signing key (which is the only choice for HMAC)."""
+        Set) or, when unset, the signing key (which is the only choice for HMAC); or the
+        key store's live keys."""
+        if self.key_source() == "store":
+            from pyauth.keys.store import key_store
+
+            return key_store.verifying_keyset()
         algorithm: str = self.ALGORITHM
         material = self.user_settings.get("VERIFYING_KEY", self._defaults["VERIFYING_KEY"])
         if material is None or _core.is_hmac(algorithm):
@@ -193,7 +299,10 @@ class PyAuthSettings:
             elif isinstance(material, Mapping) and "keys" in material:
                 keyset = jwt.load_jwks(material)
             else:
-                keyset = jwt.KeySet([_load(material, algorithm)])
+                key = _load(material, algorithm)
+                if key.kid is None and not _core.is_hmac(algorithm):
+                    key = _load(material, algorithm, kid=key.thumbprint())
+                keyset = jwt.KeySet([key])
             with self._lock:
                 self._keys[cache_key] = keyset
         return keyset
@@ -206,12 +315,28 @@ def _hashable(material: Any) -> Any:
     return material
 
 
-def _load(material: Any, algorithm: str) -> jwt.Key:
+def _keyset(material: Mapping[str, Any]) -> jwt.KeySet:
+    if "keys" in material:
+        return jwt.load_jwks(material)
+    return jwt.KeySet([jwt.load_key(material, str(material.get("alg", "")))])
+
+
+def _load(material: Any, algorithm: str, kid: str | None = None) -> jwt.Key:
+    """A key from settings: a Key, a secret, a PEM, a JWK (mapping or JSON text), or a
+    Path to a file holding a PEM or JWK (read here, once per cache entry). ``kid`` names
+    a key that has none (a JWK's own kid wins)."""
     if isinstance(material, jwt.Key):
         return material
     if material is None:
         raise jwt.InvalidKeyError("no signing key is configured")
-    return jwt.load_key(material, algorithm)
+    if isinstance(material, Path):
+        try:
+            material = material.read_bytes()
+        except OSError as exc:
+            raise jwt.InvalidKeyError(f"the key file {material} cannot be read: {exc}") from exc
+    if kid is not None and isinstance(material, Mapping) and "kid" not in material:
+        material = {**material, "kid": kid}
+    return jwt.load_key(material, algorithm, kid=kid)
 
 
 #: The settings object every pyauth module reads.

@@ -11,10 +11,12 @@
 A simplejwt project changes ``rest_framework_simplejwt.tokens`` to ``pyauth.tokens``:
 tokens either library signs with the same key and claims verify in the other.
 
-Decoding is stricter than simplejwt's: an allow-list of exactly ``ALGORITHM``, the
-audience and issuer checked, and the token type demanded by the core itself, so an
-access token is never accepted as a refresh token, nor the other way round. Every
-setting is read from :data:`pyauth.settings.api_settings` when a token is made or read.
+Decoding is stricter than simplejwt's: an allow-list of exactly ``ALGORITHM`` (with the
+key store of :mod:`pyauth.keys`, the algorithms of its live keys, each key picked by the
+token's ``kid``; see :mod:`pyauth.signing`), the audience and issuer checked, and the
+token type demanded by the core itself, so an access token is never accepted as a
+refresh token, nor the other way round. Every setting is read from
+:data:`pyauth.settings.api_settings` when a token is made or read.
 
 These classes only sign and verify; recording refresh tokens, rotating them and
 revoking their families is :mod:`pyauth.lifecycle.services`' work.
@@ -29,7 +31,7 @@ from typing import Any, ClassVar, TypeVar
 
 from django.utils.translation import gettext_lazy as _
 
-from pyauth import jwt
+from pyauth import jwt, signing
 from pyauth.exceptions import (
     ExpiredSignatureError,
     InvalidTokenError,
@@ -132,15 +134,7 @@ class Token:
         try:
             if not verify:
                 return jwt.decode(token, options={"verify_signature": False})
-            return jwt.decode(
-                token,
-                api_settings.verifying_keyset(),
-                algorithms=[api_settings.ALGORITHM],
-                audience=api_settings.AUDIENCE,
-                issuer=api_settings.ISSUER,
-                leeway=api_settings.leeway_seconds(),
-                token_type=self._expected_type(),
-            )
+            return signing.decode(token, token_type=self._expected_type())
         except ExpiredSignatureError as exc:
             raise ExpiredTokenError(_("Token is expired")) from exc
         except InvalidTokenTypeError as exc:
@@ -234,7 +228,7 @@ class Token:
                 payload["aud"] = api_settings.AUDIENCE
             if api_settings.ISSUER is not None:
                 payload["iss"] = api_settings.ISSUER
-        return jwt.encode(payload, api_settings.signing_key_object())
+        return jwt.encode(payload, signing.signing_key())
 
     def __repr__(self) -> str:
         return repr(self.payload)

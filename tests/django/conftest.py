@@ -33,6 +33,17 @@ def _fresh_revocation_state() -> Any:
     revocation.clear_memo()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_key_store() -> Any:
+    """The key store's per-process snapshot forgotten around every test: a rolled-back
+    database takes its keys with it."""
+    from pyauth.keys.store import key_store
+
+    key_store.reset()
+    yield
+    key_store.reset()
+
+
 @pytest.fixture
 def make_user(db: Any) -> Callable[..., Any]:
     def make(username: str = "alice", password: str | None = PASSWORD, **extra: Any) -> Any:

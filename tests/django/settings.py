@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "pyauth",
     "pyauth.lifecycle",
+    "pyauth.mfa",
+    "pyauth.keys",
 ]
 
 MIDDLEWARE = [
@@ -39,6 +41,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "pyauth.lifecycle.middleware.SessionLifecycleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 

@@ -28,6 +28,7 @@ def test_checks_are_registered(settings: Any) -> None:
 
 
 def test_e001_short_secret_key(settings: Any) -> None:
+    settings.PYAUTH = {"ALGORITHM": "HS256"}  # with pyauth.keys installed, the default is EdDSA
     settings.SECRET_KEY = "s" * 31
     assert "pyauth.E001" in ids()
     settings.SECRET_KEY = "s" * 32
@@ -74,8 +75,8 @@ def test_e004_unknown_algorithm(settings: Any) -> None:
 
 
 def test_e005_key_that_does_not_fit_the_algorithm(settings: Any, jwt_keys: Any) -> None:
-    settings.PYAUTH = {"ALGORITHM": "RS256"}  # SECRET_KEY is no RSA key
-    assert ids() == {"pyauth.E005"}
+    settings.PYAUTH = {"ALGORITHM": "RS256", "SIGNING_KEY": settings.SECRET_KEY}
+    assert ids() == {"pyauth.E005"}  # SECRET_KEY is no RSA key
     settings.PYAUTH = {"ALGORITHM": "RS256", "SIGNING_KEY": jwt_keys["ES256"].signing}
     assert ids() == {"pyauth.E005"}
     settings.PYAUTH = {

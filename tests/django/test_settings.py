@@ -19,7 +19,9 @@ def test_defaults_without_pyauth_or_simple_jwt() -> None:
     assert api_settings.ROTATE_REFRESH_TOKENS is True
     assert api_settings.BLACKLIST_AFTER_ROTATION is True
     assert api_settings.REUSE_GRACE_SECONDS == 0
-    assert api_settings.ALGORITHM == "HS256"
+    # pyauth.keys is installed: new deployments sign with EdDSA keys from the store.
+    assert api_settings.ALGORITHM == "EdDSA"
+    assert api_settings.key_source() == "store"
     assert api_settings.AUTH_HEADER_TYPES == ("Bearer",)
     assert api_settings.USER_ID_CLAIM == "user_id"
     assert api_settings.FAMILY_CLAIM == "sid"
@@ -90,6 +92,7 @@ def test_unknown_setting_is_an_attribute_error() -> None:
 
 
 def test_key_objects_follow_the_settings(settings: Any) -> None:
+    settings.PYAUTH = {"ALGORITHM": "HS256"}  # HS256 with SECRET_KEY, as simplejwt
     first = api_settings.signing_key_object()
     assert first.algorithm == "HS256"
     assert api_settings.signing_key_object() is first  # cached

@@ -45,7 +45,8 @@ def test_for_user_claims(user: Any) -> None:
     assert "scope" not in token
 
 
-def test_str_is_a_jwt_signed_with_the_secret_key(user: Any) -> None:
+def test_str_is_a_jwt_signed_with_the_secret_key(user: Any, settings: Any) -> None:
+    settings.PYAUTH = {"ALGORITHM": "HS256"}  # with pyauth.keys installed, the default is EdDSA
     raw = str(RefreshToken.for_user(user))
     claims = pyjwt.decode(raw, django_settings.SECRET_KEY, algorithms=["HS256"])
     assert claims["token_type"] == "refresh"
@@ -202,7 +203,7 @@ def test_lifetime_read_at_call_time(user: Any, settings: Any) -> None:
 
 
 def test_audience_and_issuer(user: Any, settings: Any) -> None:
-    settings.PYAUTH = {"AUDIENCE": "api", "ISSUER": "https://auth.example"}
+    settings.PYAUTH = {"ALGORITHM": "HS256", "AUDIENCE": "api", "ISSUER": "https://auth.example"}
     raw = str(AccessToken.for_user(user))
     claims = pyjwt.decode(
         raw,
@@ -213,10 +214,10 @@ def test_audience_and_issuer(user: Any, settings: Any) -> None:
     )
     assert claims["aud"] == "api"
     AccessToken(raw)
-    settings.PYAUTH = {"AUDIENCE": "other", "ISSUER": "https://auth.example"}
+    settings.PYAUTH = {"ALGORITHM": "HS256", "AUDIENCE": "other", "ISSUER": "https://auth.example"}
     with pytest.raises(TokenError):
         AccessToken(raw)
-    settings.PYAUTH = {"AUDIENCE": "api", "ISSUER": "https://evil.example"}
+    settings.PYAUTH = {"ALGORITHM": "HS256", "AUDIENCE": "api", "ISSUER": "https://evil.example"}
     with pytest.raises(TokenError):
         AccessToken(raw)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -84,4 +84,5 @@ urlpatterns = [
     path("api/cookie/whoami/", CookieWhoAmI.as_view()),
     path("api/probe/", UserProbe.as_view()),
     path("api/cookie/probe/", CookieUserProbe.as_view()),
+    path("api/2fa/", include("pyauth.mfa.urls")),
 ]
