@@ -13,6 +13,16 @@ bodies never carry a token: :class:`CookieTokenObtainView`,
 :class:`CookieLogoutView`, with :func:`set_auth_cookies` / :func:`delete_auth_cookies`
 for views of one's own.
 
+Device-bound refresh tokens (REFRESH_FINGERPRINT): every refresh token
+:func:`set_auth_cookies` puts in a cookie is bound to a fresh random fingerprint, kept
+in a cookie of its own (:func:`fingerprint_cookie_name`: ``__Host-refresh_fgp`` when
+Secure; HttpOnly, SameSite as the others, Path=/, no Domain), whose digest the token
+carries (:mod:`pyauth.lifecycle.fingerprints`). The cookie refresh view presents both
+and refuses a token whose fingerprint is missing or wrong (401, nothing revoked);
+each rotation binds the new token to a new fingerprint; logout deletes the cookie.
+Tokens without a binding (simplejwt's, or issued before the setting) are refused by the
+cookie refresh while the setting is on; the body views never bind and never demand it.
+
 These views take JSON bodies only, authenticate nobody (they *are* the
 authentication) and so are not subject to CSRF: the refresh and logout views only
 rotate or end the caller's own credentials, and a cross-site form cannot send JSON.
@@ -36,7 +46,7 @@ from rest_framework.views import APIView
 
 from pyauth import serializers
 from pyauth.authentication import InvalidToken
-from pyauth.lifecycle import services
+from pyauth.lifecycle import fingerprints, services
 from pyauth.settings import api_settings
 from pyauth.tokens import Token, TokenError
 
@@ -50,8 +60,12 @@ __all__ = [
     "TokenVerifyView",
     "TokenViewBase",
     "delete_auth_cookies",
+    "fingerprint_cookie_name",
     "set_auth_cookies",
 ]
+
+#: What ``__Host-`` demands of a cookie (RFC 6265bis §4.1.3.2): Secure, Path=/, no Domain.
+_HOST_PREFIX = "__Host-"
 
 
 # --- cookies ------------------------------------------------------------------------
@@ -73,10 +87,22 @@ def _cookie_options() -> dict[str, Any]:
     }
 
 
+def fingerprint_cookie_name() -> str:
+    """The cookie holding the refresh token's device fingerprint: AUTH_COOKIE_FINGERPRINT,
+    ``__Host-`` prefixed when cookies are Secure (so no subdomain or plain-HTTP page can
+    set or shadow it)."""
+    name: str = api_settings.AUTH_COOKIE_FINGERPRINT
+    return _HOST_PREFIX + name if api_settings.AUTH_COOKIE_SECURE else name
+
+
 def set_auth_cookies(response: Any, refresh: Token | str | None, access: Token | str | None) -> Any:
     """Put ``access`` and ``refresh`` (either may be None) in HttpOnly cookies named by
     AUTH_COOKIE_ACCESS / AUTH_COOKIE_REFRESH, living as long as the tokens, with
-    SameSite, Secure, domain and paths from the settings. Returns ``response``."""
+    SameSite, Secure, domain and paths from the settings. Returns ``response``.
+
+    With REFRESH_FINGERPRINT, ``refresh`` must be the token object, not yet signed: it is
+    bound to a new fingerprint, set in the cookie :func:`fingerprint_cookie_name` for as
+    long as the refresh cookie."""
     options = _cookie_options()
     if access is not None:
         response.set_cookie(
@@ -87,6 +113,22 @@ def set_auth_cookies(response: Any, refresh: Token | str | None, access: Token |
             **options,
         )
     if refresh is not None:
+        if api_settings.REFRESH_FINGERPRINT:
+            if not isinstance(refresh, Token):
+                raise TypeError(
+                    "set_auth_cookies needs the RefreshToken object when REFRESH_FINGERPRINT "
+                    "is on: a signed token can no longer be bound to a fingerprint"
+                )
+            response.set_cookie(
+                fingerprint_cookie_name(),
+                fingerprints.bind(refresh),
+                max_age=_max_age(refresh, api_settings.REFRESH_TOKEN_LIFETIME),
+                path="/",
+                domain=None,
+                secure=bool(api_settings.AUTH_COOKIE_SECURE),
+                httponly=True,
+                samesite=api_settings.AUTH_COOKIE_SAMESITE,
+            )
         response.set_cookie(
             api_settings.AUTH_COOKIE_REFRESH,
             str(refresh),
@@ -98,7 +140,8 @@ def set_auth_cookies(response: Any, refresh: Token | str | None, access: Token |
 
 
 def delete_auth_cookies(response: Any) -> Any:
-    """Expire both token cookies (same names, paths and domain as they were set with)."""
+    """Expire both token cookies (same names, paths and domain as they were set with),
+    and the fingerprint cookie with REFRESH_FINGERPRINT."""
     samesite = api_settings.AUTH_COOKIE_SAMESITE
     domain = api_settings.AUTH_COOKIE_DOMAIN
     response.delete_cookie(
@@ -113,6 +156,9 @@ def delete_auth_cookies(response: Any) -> Any:
         domain=domain,
         samesite=samesite,
     )
+    if api_settings.REFRESH_FINGERPRINT:
+        # Django's delete_cookie marks a __Host- cookie Secure, as browsers demand.
+        response.delete_cookie(fingerprint_cookie_name(), path="/", samesite=samesite)
     return response
 
 
@@ -205,7 +251,9 @@ class CookieTokenObtainView(TokenObtainPairView):
 
 class CookieTokenRefreshView(TokenViewBase):
     """The refresh cookie -> new cookies (no body needed). ``rotate`` as on
-    TokenRefreshView."""
+    TokenRefreshView. The fingerprint cookie goes with the token: a token bound to a
+    fingerprint is refused without the right one, and with REFRESH_FINGERPRINT a token
+    bound to none is refused (401 ``token_not_valid``; nothing is revoked)."""
 
     rotate: bool | None = None
 
@@ -218,7 +266,13 @@ class CookieTokenRefreshView(TokenViewBase):
         if not raw:
             raise InvalidToken(_("No refresh token cookie"))
         try:
-            refresh, access = services.refresh(raw, request, rotate=self.rotate)
+            refresh, access = services.refresh(
+                raw,
+                request,
+                rotate=self.rotate,
+                fingerprint=request.COOKIES.get(fingerprint_cookie_name()),
+                require_fingerprint=bool(api_settings.REFRESH_FINGERPRINT),
+            )
         except TokenError as exc:
             raise InvalidToken(exc.args[0]) from exc
         response = Response(self.get_response_data(), status=status.HTTP_200_OK)
@@ -228,8 +282,9 @@ class CookieTokenRefreshView(TokenViewBase):
 
 
 class CookieLogoutView(APIView):  # type: ignore[misc]
-    """Revoke the session the cookies belong to and delete both cookies. Always 200:
-    logging out twice, or with expired or foreign cookies, is not an error."""
+    """Revoke the session the cookies belong to and delete both cookies (and the
+    fingerprint's). Always 200: logging out twice, or with expired or foreign cookies,
+    is not an error."""
 
     authentication_classes: tuple[Any, ...] = ()
     permission_classes: tuple[Any, ...] = ()

@@ -17,6 +17,7 @@ class LifecycleConfig(AppConfig):  # type: ignore[misc]
     def ready(self) -> None:
         from django.contrib.auth import get_user_model
 
-        from pyauth.lifecycle.signals import connect
+        from pyauth.lifecycle.signals import connect, connect_sessions
 
         connect(get_user_model())
+        connect_sessions()

@@ -5,6 +5,11 @@ and every access token issued along the way carries the family's id in the
 FAMILY_CLAIM ("sid"), so revoking the family (logout, a replayed refresh token)
 refuses all of them at once (RFC 9700 §4.14).
 
+A Django session that a user logged in to is a family too, of kind "session": its id
+is kept in the session's own data (never the session key), so the user's sessions and
+token logins are listed by one indexed query and revoked the same way
+(:mod:`pyauth.lifecycle.middleware` signs a revoked session out at its next request).
+
 A *user revocation* records when a user's tokens were last revoked all at once
 (deactivation, password change, logout everywhere, deletion): every access token issued
 up to that second is refused. The cache holds a copy (:mod:`pyauth.lifecycle.revocation`).
@@ -39,7 +44,12 @@ def jti_digest(jti: str) -> str:
 
 class TokenFamily(models.Model):  # type: ignore[misc]
     """One login session: the refresh tokens rotated from one sign-in and the access
-    tokens issued with them, revoked together."""
+    tokens issued with them, revoked together (kind "token"), or one signed-in Django
+    session (kind "session")."""
+
+    KIND_TOKEN = "token"  # noqa: S105 - a kind of session, not a password
+    KIND_SESSION = "session"
+    KIND_CHOICES = ((KIND_TOKEN, _("token")), (KIND_SESSION, _("Django session")))
 
     id = models.CharField(
         _("session id"), primary_key=True, max_length=32, default=new_family_id, editable=False
@@ -58,11 +68,23 @@ class TokenFamily(models.Model):  # type: ignore[misc]
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoke_reason = models.CharField(_("revocation reason"), max_length=64, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=8, choices=KIND_CHOICES, default=KIND_TOKEN, editable=False
+    )
 
     class Meta:
         verbose_name = _("token family")
         verbose_name_plural = _("token families")
         ordering = ("-created_at",)
+        indexes = (
+            # A user's live sessions, most recently used first: the sessions list and
+            # "revoke the others" read only this index.
+            models.Index(
+                fields=("user", "-last_used_at"),
+                condition=models.Q(revoked_at__isnull=True),
+                name="pyauth_family_live_by_user",
+            ),
+        )
 
     def __str__(self) -> str:
         return f"{self.id} ({self.user_id})"
@@ -71,6 +93,11 @@ class TokenFamily(models.Model):  # type: ignore[misc]
     def is_revoked(self) -> bool:
         """True once the family has been revoked (its tokens are all refused)."""
         return self.revoked_at is not None
+
+    @property
+    def is_session(self) -> bool:
+        """True for a Django session, False for a token login."""
+        return bool(self.kind == self.KIND_SESSION)
 
 
 class RefreshTokenRecord(models.Model):  # type: ignore[misc]

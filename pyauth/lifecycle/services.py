@@ -12,6 +12,13 @@ revoked. Views call these; nothing else writes the lifecycle tables.
 - :func:`revoke_family`, :func:`revoke_token` (logout), :func:`revoke_user`.
 - :func:`is_revoked`: the database's answer (authentication reads the cached copy,
   :mod:`pyauth.lifecycle.revocation`, which every revocation here writes).
+- Sessions and devices: :func:`track_session` / :func:`end_session` (Django sessions,
+  from the ``user_logged_in`` / ``user_logged_out`` signals), :func:`touch_session`,
+  :func:`live_sessions`, :func:`revoke_session`, :func:`revoke_other_sessions`.
+
+Device-bound refresh tokens: :func:`refresh` takes the fingerprint presented with the
+token and checks it (:mod:`pyauth.lifecycle.fingerprints`) before it touches the
+database, so a refusal for a missing or wrong fingerprint burns nothing.
 
 Concurrency: a rotation claims its record with one conditional UPDATE
 (``... WHERE jti_digest = %s AND used_at IS NULL AND blacklisted_at IS NULL``) as the
@@ -30,18 +37,24 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import threading
+import time
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import update_last_login
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from pyauth import jwt
+from pyauth import signing
 from pyauth.exceptions import InvalidTokenError
-from pyauth.lifecycle import revocation
+from pyauth.lifecycle import fingerprints, revocation
 from pyauth.lifecycle.models import (
     RefreshTokenRecord,
     TokenFamily,
@@ -56,20 +69,32 @@ __all__ = [
     "REASON_ADMIN",
     "REASON_LOGOUT",
     "REASON_REUSE",
+    "REASON_USER",
+    "SESSION_FAMILY_KEY",
+    "end_session",
     "is_revoked",
     "is_token_revoked",
     "issue",
+    "live_sessions",
     "new_session_access",
     "refresh",
     "revoke_family",
+    "revoke_other_sessions",
+    "revoke_session",
     "revoke_token",
     "revoke_user",
+    "touch_session",
+    "track_session",
 ]
 
 #: revoke_reason values pyauth writes.
 REASON_LOGOUT: Final = "logout"
 REASON_REUSE: Final = "refresh token reused"
 REASON_ADMIN: Final = "revoked by an administrator"
+REASON_USER: Final = "revoked by the user"
+
+#: The key of a Django session's data that holds the id of its family.
+SESSION_FAMILY_KEY: Final = "_pyauth_sid"
 
 _USER_AGENT_MAX: Final = 256
 
@@ -143,7 +168,8 @@ def _successor(token: RefreshToken, user: Any, sid: str) -> RefreshToken:
 
 def _access_from(token: RefreshToken, user: Any, sid: str) -> AccessToken:
     access = token.access_token
-    for claim in ("aud", "iss"):
+    # The device binding is the refresh token's: access tokens are not presented with it.
+    for claim in ("aud", "iss", fingerprints.FINGERPRINT_CLAIM):
         if claim in access:
             del access[claim]
     for claim, value in api_settings.extra_claims(user).items():
@@ -209,15 +235,33 @@ def new_session_access(
 
 
 def refresh(
-    raw_refresh: str | bytes | RefreshToken, request: Any = None, rotate: bool | None = None
+    raw_refresh: str | bytes | RefreshToken,
+    request: Any = None,
+    rotate: bool | None = None,
+    *,
+    fingerprint: str | None = None,
+    require_fingerprint: bool = False,
 ) -> tuple[RefreshToken | None, AccessToken]:
     """Trade a refresh token for ``(new refresh token or None, new access token)``.
 
     Raises :class:`~pyauth.tokens.TokenError` when the token is invalid or expired, its
     family revoked, its account inactive (code "no_active_account"), or when it was
     already rotated or blacklisted, which also revokes its family (see the module
-    docstring for the grace window). ``rotate`` defaults to ROTATE_REFRESH_TOKENS."""
+    docstring for the grace window). ``rotate`` defaults to ROTATE_REFRESH_TOKENS.
+
+    ``fingerprint`` is the device fingerprint presented with the token (its cookie): a
+    token bound to one is refused without it, and a token bound to none is refused when
+    ``require_fingerprint`` (:func:`pyauth.lifecycle.fingerprints.check`). Such a
+    refusal of a live token changes nothing (the token keeps working with its
+    fingerprint); a token already rotated or blacklisted still revokes its family, with
+    or without the right fingerprint. A rotated token copies the binding;
+    :func:`pyauth.views.set_auth_cookies` binds it to a fresh one."""
     token = raw_refresh if isinstance(raw_refresh, RefreshToken) else RefreshToken(raw_refresh)
+    try:
+        fingerprints.check(token, fingerprint, required=require_fingerprint)
+    except TokenError:
+        _refuse_if_replayed(token)
+        raise
     if rotate is None:
         rotate = bool(api_settings.ROTATE_REFRESH_TOKENS)
     digest = _digest_of(token)
@@ -225,11 +269,12 @@ def refresh(
     if sid is not None and not isinstance(sid, str):
         raise TokenError(_("Token is invalid"))
     single_use = rotate and bool(api_settings.BLACKLIST_AFTER_ROTATION)
+    ip = _device(request)["ip"]
     for attempt in range(2):
         if single_use:
-            result = _rotate_once(token, digest, sid)
+            result = _rotate_once(token, digest, sid, ip)
         else:
-            result = _trade(token, digest, sid, rotate)
+            result = _trade(token, digest, sid, rotate, ip)
         if result is not None:
             return result
         if attempt == 0 and sid is None:
@@ -240,7 +285,7 @@ def refresh(
 
 
 def _rotate_once(
-    token: RefreshToken, digest: str, sid: str | None
+    token: RefreshToken, digest: str, sid: str | None, ip: str | None
 ) -> tuple[RefreshToken | None, AccessToken] | None:
     """The single-use rotation. None when no record has this digest."""
     now = timezone.now()
@@ -264,7 +309,7 @@ def _rotate_once(
             RefreshTokenRecord.objects.create(
                 jti_digest=_digest_of(new), family=family, expires_at=new.expires_at
             )
-            _touch(family, now, new, access)
+            _touch(family, now, new, access, ip)
             return new, access
     record = (
         RefreshTokenRecord.objects.select_related("family__user").filter(jti_digest=digest).first()
@@ -279,7 +324,7 @@ def _rotate_once(
 
 
 def _trade(
-    token: RefreshToken, digest: str, sid: str | None, rotate: bool
+    token: RefreshToken, digest: str, sid: str | None, rotate: bool, ip: str | None
 ) -> tuple[RefreshToken | None, AccessToken] | None:
     """Refresh without single use: no rotation, or rotation with
     BLACKLIST_AFTER_ROTATION off (a rotated token stays valid until it expires, as in
@@ -312,8 +357,32 @@ def _trade(
             RefreshTokenRecord.objects.create(
                 jti_digest=_digest_of(new), family=family, expires_at=new.expires_at
             )
-        _touch(family, now, new, access)
+        _touch(family, now, new, access, ip)
     return new, access
+
+
+def _refuse_if_replayed(token: RefreshToken) -> None:
+    """Reuse detection for a token refused for its fingerprint: one that was already
+    rotated or blacklisted revokes its family as it would have with the right one (a
+    copy of an old refresh cookie is out there, whatever came with it)."""
+    jti = token.get(api_settings.JTI_CLAIM)
+    if not isinstance(jti, str) or not jti:
+        return
+    record = (
+        RefreshTokenRecord.objects.select_related("family__user")
+        .filter(jti_digest=jti_digest(jti))
+        .first()
+    )
+    if record is None:
+        return
+    dead = record.blacklisted_at is not None or (
+        record.used_at is not None and bool(api_settings.BLACKLIST_AFTER_ROTATION)
+    )
+    if not dead:
+        return
+    sid = token.get(api_settings.FAMILY_CLAIM)
+    _check_family(record.family, sid if isinstance(sid, str) else None, token)
+    _refuse_dead(record)
 
 
 def _check_family(family: TokenFamily, sid: str | None, token: Token) -> None:
@@ -340,12 +409,22 @@ def _refuse_dead(record: RefreshTokenRecord) -> None:
 
 
 def _touch(
-    family: TokenFamily, now: datetime, refresh: RefreshToken | None, access: AccessToken
+    family: TokenFamily,
+    now: datetime,
+    refresh: RefreshToken | None,
+    access: AccessToken,
+    ip: str | None,
 ) -> None:
+    """Record a refresh: when and from where the family was last used, and its new
+    expiry (the sessions list shows the first two). A refresh without a known address
+    keeps the last one."""
     expiry = max(
         family.expires_at, access.expires_at, refresh.expires_at if refresh else family.expires_at
     )
-    TokenFamily.objects.filter(pk=family.pk).update(last_used_at=now, expires_at=expiry)
+    changes: dict[str, Any] = {"last_used_at": now, "expires_at": expiry}
+    if ip is not None:
+        changes["ip"] = ip
+    TokenFamily.objects.filter(pk=family.pk).update(**changes)
 
 
 def _adopt(token: RefreshToken, digest: str, request: Any) -> None:
@@ -399,15 +478,7 @@ def _claims_for_revocation(raw: str | bytes) -> dict[str, Any]:
     if len(raw) > api_settings.MAX_TOKEN_BYTES:
         raise TokenError(_("Token is invalid"))
     try:
-        return jwt.decode(
-            raw,
-            api_settings.verifying_keyset(),
-            algorithms=[api_settings.ALGORITHM],
-            audience=api_settings.AUDIENCE,
-            issuer=api_settings.ISSUER,
-            leeway=api_settings.leeway_seconds(),
-            options={"verify_exp": False},
-        )
+        return signing.decode(raw, options={"verify_exp": False})
     except (InvalidTokenError, UnicodeError) as exc:
         raise TokenError(_("Token is invalid")) from exc
 
@@ -480,9 +551,9 @@ def _record_revoked(claims: dict[str, Any], digest: str, reason: str) -> bool:
 
 
 def revoke_user(user: Any, reason: str = REASON_ADMIN) -> int:
-    """Log ``user`` out everywhere: every live family revoked (all their sessions) and
-    a user mark that refuses every access token issued to them until now, families or
-    not. Returns the number of families revoked."""
+    """Log ``user`` out everywhere: every live family revoked (all their token logins
+    and tracked Django sessions) and a user mark that refuses every access token issued
+    to them until now, families or not. Returns the number of families revoked."""
     now = timezone.now()
     sids = list(
         TokenFamily.objects.filter(user=user, revoked_at__isnull=True).values_list("id", flat=True)
@@ -522,3 +593,142 @@ def is_token_revoked(token: Token) -> bool:
     if record.blacklisted_at is not None:
         return True
     return record.used_at is not None and bool(api_settings.BLACKLIST_AFTER_ROTATION)
+
+
+# --- Django sessions and the sessions list ------------------------------------------
+
+_TOUCH_PREFIX: Final = "pyauth:seen:"
+_TOUCH_MEMO_MAX: Final = 50_000
+# sid -> monotonic time before which this process writes no last use for it.
+_touched: dict[str, float] = {}
+_touched_lock = threading.Lock()
+
+
+def _session_of(request: Any) -> Any:
+    return getattr(getattr(request, "_request", request), "session", None)
+
+
+def track_session(request: Any, user: Any) -> str | None:
+    """Record the Django session ``user`` just signed in to as a family of kind
+    "session" (device and address from ``request``, expiring with the session) and keep
+    its id in the session's data under :data:`SESSION_FAMILY_KEY` (the session key is
+    stored nowhere). Connected to ``user_logged_in``.
+
+    A session that already names a live session family of ``user`` keeps it (Django
+    keeps the session when the same user signs in again). Returns the family id, or
+    None when the request has no session."""
+    session = _session_of(request)
+    if session is None:
+        return None
+    current = session.get(SESSION_FAMILY_KEY)
+    if (
+        isinstance(current, str)
+        and TokenFamily.objects.filter(
+            pk=current, user=user, kind=TokenFamily.KIND_SESSION, revoked_at__isnull=True
+        ).exists()
+    ):
+        return current
+    sid = new_family_id()
+    TokenFamily.objects.create(
+        id=sid,
+        user=user,
+        kind=TokenFamily.KIND_SESSION,
+        expires_at=session.get_expiry_date(),
+        **_device(request),
+    )
+    session[SESSION_FAMILY_KEY] = sid
+    revocation.seed(user, sid)
+    return sid
+
+
+def end_session(request: Any, reason: str = REASON_LOGOUT) -> bool:
+    """Revoke the family of the Django session of ``request`` (logout). Connected to
+    ``user_logged_out``. False when the session names none or it was already revoked."""
+    session = _session_of(request)
+    sid = session.get(SESSION_FAMILY_KEY) if session is not None else None
+    if not isinstance(sid, str):
+        return False
+    return revoke_family(sid, reason)
+
+
+def _touch_due(sid: str, interval: float) -> bool:
+    """True when this call should write session ``sid``'s last use: not within
+    ``interval`` seconds of the previous write, in this process (a memo) or in any
+    (one ``cache.add``, which only one process wins per interval)."""
+    if interval <= 0:
+        return True
+    now = time.monotonic()
+    deadline = _touched.get(sid)
+    if deadline is not None and deadline > now:
+        return False
+    with _touched_lock:
+        if len(_touched) >= _TOUCH_MEMO_MAX:
+            for key in [k for k, d in _touched.items() if d <= now]:
+                del _touched[key]
+            if len(_touched) >= _TOUCH_MEMO_MAX:
+                _touched.clear()
+        _touched[sid] = now + interval
+    try:
+        added: bool = caches[api_settings.REVOCATION_CACHE].add(
+            _TOUCH_PREFIX + sid, 1, timeout=max(1, math.ceil(interval))
+        )
+    except Exception:  # the memo still throttles this process; the write is harmless
+        return True
+    return added
+
+
+def touch_session(sid: str, request: Any) -> bool:
+    """Record that the session family ``sid`` was used now, from ``request``'s address,
+    and push its expiry to the session's (never earlier): at most once per
+    SESSION_TOUCH_SECONDS per session, so a busy session does not write on every
+    request. Returns True when it wrote."""
+    if not _touch_due(sid, float(api_settings.SESSION_TOUCH_SECONDS)):
+        return False
+    changes: dict[str, Any] = {"last_used_at": timezone.now()}
+    session = _session_of(request)
+    if session is not None:
+        changes["expires_at"] = Greatest("expires_at", Value(session.get_expiry_date()))
+    ip = _device(request)["ip"]
+    if ip is not None:
+        changes["ip"] = ip
+    TokenFamily.objects.filter(pk=sid, revoked_at__isnull=True).update(**changes)
+    return True
+
+
+def live_sessions(user: Any) -> QuerySet:
+    """``user``'s live families, token logins and Django sessions alike (neither
+    revoked nor expired), most recently used first: one query on the index
+    ``pyauth_family_live_by_user``."""
+    return TokenFamily.objects.filter(
+        user_id=user.pk, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).order_by("-last_used_at")
+
+
+def revoke_session(user: Any, sid: str, reason: str = REASON_USER) -> bool:
+    """Revoke the live family ``sid`` if it belongs to ``user``: its tokens are refused
+    within REVOCATION_MEMO_SECONDS, a Django session is signed out at its next request.
+    False when ``user`` has no such live family (whoever else may have one)."""
+    updated = TokenFamily.objects.filter(
+        pk=sid, user_id=user.pk, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).update(revoked_at=timezone.now(), revoke_reason=str(reason)[:64])
+    if updated:
+        revocation.mark_families([sid])
+    return bool(updated)
+
+
+def revoke_other_sessions(user: Any, keep: Iterable[str], reason: str = REASON_USER) -> int:
+    """Revoke every family of ``user`` not yet revoked except those in ``keep`` (the
+    caller's current ones). Returns how many were revoked."""
+    kept = [sid for sid in keep if isinstance(sid, str)]
+    sids = list(
+        TokenFamily.objects.filter(user_id=user.pk, revoked_at__isnull=True)
+        .exclude(pk__in=kept)
+        .values_list("id", flat=True)
+    )
+    if not sids:
+        return 0
+    updated: int = TokenFamily.objects.filter(pk__in=sids, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoke_reason=str(reason)[:64]
+    )
+    revocation.mark_families(sids)
+    return updated

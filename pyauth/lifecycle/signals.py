@@ -13,6 +13,10 @@
 
 Bulk updates (``QuerySet.update``) send no signals: call ``services.revoke_user`` after
 one that deactivates users or changes passwords.
+
+And Django's login signals, for the sessions list (:func:`connect_sessions`):
+``user_logged_in`` records the signed-in session as a family of kind "session"
+(``services.track_session``), ``user_logged_out`` revokes it (``services.end_session``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Any, Final
 
 from pyauth.lifecycle import revocation
 
-__all__ = ["connect"]
+__all__ = ["connect", "connect_sessions"]
 
 _SEEN: Final = "_pyauth_seen"  # (password, is_active) as loaded or last saved
 _REVOKE: Final = "_pyauth_revoke"
@@ -82,6 +86,31 @@ def _before_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
 def _after_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
     revocation.mark_user(revocation.user_key(instance))
     revocation.mark_families(instance.__dict__.pop(_SIDS, []))
+
+
+def _logged_in(sender: Any, request: Any = None, user: Any = None, **kwargs: Any) -> None:
+    if request is None or user is None:
+        return
+    from pyauth.lifecycle import services
+
+    services.track_session(request, user)
+
+
+def _logged_out(sender: Any, request: Any = None, **kwargs: Any) -> None:
+    if request is None:
+        return
+    from pyauth.lifecycle import services
+
+    services.end_session(request, services.REASON_LOGOUT)
+
+
+def connect_sessions() -> None:
+    """Connect the login and logout handlers above."""
+    from django.contrib.auth import signals
+
+    uid = "pyauth.lifecycle.signals.sessions"
+    signals.user_logged_in.connect(_logged_in, dispatch_uid=uid)
+    signals.user_logged_out.connect(_logged_out, dispatch_uid=uid)
 
 
 def connect(user_model: Any) -> None:
