@@ -18,6 +18,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers
 
+from pyauth import mfa
 from pyauth.lifecycle import services
 from pyauth.tokens import AccessToken, RefreshToken, Token, TokenError, UntypedToken
 
@@ -55,8 +56,12 @@ class TokenObtainSerializer(serializers.Serializer):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user: Any = None
-        self.fields[self.get_username_field()] = serializers.CharField(write_only=True)
-        self.fields["password"] = PasswordField()
+        # A two-factor second step ({"mfa_token", "mfa_code"}) carries no credentials.
+        required = not mfa.is_completion(getattr(self, "initial_data", None))
+        self.fields[self.get_username_field()] = serializers.CharField(
+            write_only=True, required=required
+        )
+        self.fields["password"] = PasswordField(required=required)
 
     def get_username_field(self) -> str:
         """The login field: ``username_field`` or the user model's USERNAME_FIELD."""
@@ -64,9 +69,15 @@ class TokenObtainSerializer(serializers.Serializer):  # type: ignore[misc]
         return field
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        request = self.context.get("request")
+        data = getattr(self, "initial_data", None)
+        # pyauth.mfa: a second step names its user; a first step of an enrolled user
+        # stops at 403 mfa_required unless it carries a right mfa_code.
+        self.user = mfa.pending_user(request, data=data)
+        if self.user is not None:
+            return {}
         field = self.get_username_field()
         credentials: dict[str, Any] = {field: attrs[field], "password": attrs["password"]}
-        request = self.context.get("request")
         if request is not None:
             credentials["request"] = request
         self.user = authenticate(**credentials)
@@ -74,6 +85,7 @@ class TokenObtainSerializer(serializers.Serializer):  # type: ignore[misc]
             raise exceptions.AuthenticationFailed(
                 self.error_messages["no_active_account"], "no_active_account"
             )
+        mfa.gate(request, self.user, data=data)
         return {}
 
 
