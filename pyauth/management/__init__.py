@@ -1,0 +1,1 @@
+"""pyauth's management commands (``manage.py pyauth_rehash_report``)."""

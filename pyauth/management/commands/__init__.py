@@ -1,0 +1,1 @@
+"""``manage.py pyauth_rehash_report``."""
