@@ -81,6 +81,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "pyauth",
     "pyauth.lifecycle",
+    "pyauth.mfa",
+    "pyauth.keys",
     "django_app.accounts",
 ]
 
@@ -88,9 +90,14 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Oversize and too-deep bodies refused before anything reads them; an unreachable
+    # database answered 503 JSON (issue 7).
+    "django_app.middleware.RequestLimitsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Revoked sessions (the sessions list, log out everywhere) are signed out here.
+    "pyauth.lifecycle.middleware.SessionLifecycleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -121,6 +128,16 @@ DATABASES = {
         conn_health_checks=True,
     ),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several workers writing at once must wait for SQLite's write lock, never fail with
+    # "database is locked" (a 500; 50 simultaneous failed logins did, tests/app/races):
+    # BEGIN IMMEDIATE takes the lock where the busy timeout applies (a deferred
+    # transaction that read first gets no wait), and WAL lets readers run beside the
+    # writer and commits cost one fsync of the log. Options in DATABASE_URL win.
+    _sqlite_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _sqlite_options.setdefault("transaction_mode", "IMMEDIATE")
+    _sqlite_options.setdefault("timeout", 20)
+    _sqlite_options.setdefault("init_command", "PRAGMA journal_mode=WAL")
 
 _REDIS_URL = os.environ.get("REDIS_URL")
 # Short socket timeouts: a Redis that stops answering must not hang requests; pyauth's
@@ -188,8 +205,12 @@ PYAUTH = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
-    "ALGORITHM": "HS256",
-    "SIGNING_KEY": None,  # settings.SECRET_KEY, read when a token is signed
+    # EdDSA keys from pyauth.keys' store (generated at first use, private halves sealed
+    # under SECRET_KEY, published at /.well-known/jwks.json, rotated with
+    # `manage.py rotate_signing_key`). PYAUTH_SIGNING_KEY_SOURCE=settings with
+    # PYAUTH_ALGORITHM=HS256 signs with SECRET_KEY instead, as simplejwt does.
+    "SIGNING_KEY_SOURCE": os.environ.get("PYAUTH_SIGNING_KEY_SOURCE", "store"),
+    "ALGORITHM": os.environ.get("PYAUTH_ALGORITHM", "EdDSA"),
     # Document 003's clients read the user's name and profile from the access token.
     "EXTRA_ACCESS_CLAIMS": "django_app.accounts.claims.profile_claims",
     # Document 000's cookies; the refresh cookie only goes to its refresh and logout.
@@ -198,6 +219,9 @@ PYAUTH = {
     "AUTH_COOKIE_SAMESITE": "Lax",
     "AUTH_COOKIE_SECURE": None,  # not DEBUG, read when a cookie is set
     "AUTH_COOKIE_REFRESH_PATH": "/api/auth/",
+    # Device-bound refresh tokens (000's roadmap): every refresh cookie comes with a
+    # random fingerprint in the HttpOnly cookie __Host-refresh_fgp (refresh_fgp in DEBUG).
+    "REFRESH_FINGERPRINT": True,
 }
 
 #: Document 001's single ``jwt`` cookie lives 60 minutes, and so does its token.
@@ -355,3 +379,63 @@ PYAUTH |= {
     # Argon2id holds 19 MiB per hash: at most this many at once per process.
     "PASSWORD_HASH_CONCURRENCY": int(os.environ.get("PASSWORD_HASH_CONCURRENCY", "0")) or None,
 }
+
+
+# --- issue 6 (API documentation) -------------------------------------------------------
+# The OpenAPI 3 schema at /api/schema/ (YAML; ?format=json for JSON) and Swagger UI at
+# /api/docs/, its assets from drf-spectacular-sidecar's static files (no CDN). See
+# django_app.openapi.
+
+INSTALLED_APPS += ["drf_spectacular", "drf_spectacular_sidecar", "django_app.openapi"]
+# The demo page at /demo/ (django_app.demo): document 002's cookie flows in a browser.
+INSTALLED_APPS += ["django_app.demo"]
+
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "django_app.openapi.schema.AutoSchema"
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "pyauth reference backend",
+    "DESCRIPTION": (
+        "The five customer API documents django_app serves at once: 000 under /api/auth/, "
+        "001, 003 and 004 under /api/, 002 under /auth-api/. Token cookies are HttpOnly; "
+        "unsafe requests authenticated by a cookie or a session carry X-CSRFToken, and "
+        "every unsafe request under /auth-api/ does."
+    ),
+    "VERSION": "0.1.0",
+    "OAS_VERSION": "3.0.3",
+    # Separate request and response components: write-only passwords never appear in
+    # answers, read-only ids never in bodies.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["django_app.openapi.hooks.api_endpoints_only"],
+    "GET_MOCK_REQUEST": "django_app.openapi.hooks.build_mock_request",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "django_app.openapi.hooks.document_plain_views",
+        "django_app.openapi.hooks.declare_tags",
+    ],
+    # The schema and the docs are public and need nobody's credentials.
+    "SERVE_PUBLIC": True,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": False},
+}
+
+
+# --- issue 7 (hostile input, faults, clock skew) ---------------------------------------
+# django_app.middleware refuses bodies over these sizes with 413 before reading them and
+# JSON nested deeper than JSON_MAX_DEPTH with 400; django_app.errors answers JSON for
+# Django's own 400/404/500 (503 when the database is unreachable).
+
+#: JSON bodies of this API are a few hundred bytes; multipart's non-file fields too.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+#: A multipart upload (files included): the largest profile image and its form fields.
+REQUEST_BODY_MAX_BYTES = PROFILE_IMAGE_MAX_BYTES + DATA_UPLOAD_MAX_MEMORY_SIZE
+JSON_MAX_DEPTH = 32
+
+# Clock skew between nodes: a token issued by a node whose clock runs ahead carries an
+# "iat" in the future of the others, and one whose clock runs behind sees "exp" late.
+# Up to LEEWAY seconds of either are tolerated; more is refused.
+PYAUTH["LEEWAY"] = int(os.environ.get("PYAUTH_LEEWAY", "30"))

@@ -1,4 +1,4 @@
-"""The admin of users (with their profile inline) and profiles."""
+"""The admin of users (with their profile and live sessions inline) and profiles."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from django_app.accounts.models import Profile, User
+from pyauth.lifecycle.admin import LiveSessionInline, revoke_all_sessions
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -50,7 +51,8 @@ class UserAdmin(DjangoUserAdmin):
 
     form = UserChangeForm
     add_form = UserCreationForm
-    inlines: ClassVar[list[Any]] = [ProfileInline]
+    inlines: ClassVar[list[Any]] = [ProfileInline, LiveSessionInline]
+    actions: ClassVar[list[Any]] = [revoke_all_sessions]
     list_display = ("email", "username", "full_name", "is_active", "is_staff", "date_joined")
     list_filter = ("is_active", "is_staff", "is_superuser")
     search_fields = ("email", "username", "full_name")

@@ -9,10 +9,14 @@ entries read at request time (so tests and deployments can change them)::
 
 Signed-in callers are counted by user, anonymous ones by client IP (DRF's
 ``get_ident``: REMOTE_ADDR, or X-Forwarded-For when NUM_PROXIES says so).
+
+A cache that cannot be reached lets requests through (logged): sign-in keeps working
+while Redis is down, and the per-account lockout, kept in the database, still counts.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rest_framework.settings import api_settings as drf_settings
@@ -29,6 +33,8 @@ __all__ = [
     "AuthVerifyThrottle",
     "throttle_for",
 ]
+
+logger = logging.getLogger("django_app.authapi")
 
 
 class AuthScopedThrottle(ScopedRateThrottle):  # type: ignore[misc]
@@ -48,7 +54,11 @@ class AuthScopedThrottle(ScopedRateThrottle):  # type: ignore[misc]
         if self.rate is None:
             return True
         self.num_requests, self.duration = self.parse_rate(self.rate)
-        allowed: bool = super(ScopedRateThrottle, self).allow_request(request, view)
+        try:
+            allowed: bool = super(ScopedRateThrottle, self).allow_request(request, view)
+        except Exception:  # the cache (Redis) is down: serve, as the lockout still counts
+            logger.warning("rate limit %s not applied: the cache is unreachable", self.scope)
+            return True
         return allowed
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import ensure_csrf_cookie
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,6 +40,15 @@ from django_app.authapi.serializers import (
     ResetPasswordSerializer,
     TokenSerializer,
 )
+from django_app.openapi import serializers as docs
+from django_app.openapi.schema import (
+    access_cookie,
+    csrf_cookie,
+    refresh_cookies,
+    retry_after,
+    set_cookie_header,
+)
+from pyauth import mfa
 from pyauth.authentication import AuthenticationFailed
 from pyauth.authentication import enforce_csrf as pyauth_enforce_csrf
 from pyauth.settings import api_settings
@@ -95,6 +105,7 @@ class CsrfTokenView(CsrfProtectedAPIView):
     authentication_classes: ClassVar[tuple[Any, ...]] = ()
     permission_classes: ClassVar[list[Any]] = [permissions.AllowAny]
 
+    @extend_schema(responses=docs.CsrfTokenSerializer, parameters=[set_cookie_header(csrf_cookie)])
     @method_decorator(ensure_csrf_cookie)
     def get(self, request: Request) -> Response:
         return Response({"csrfToken": get_token(request._request)})
@@ -148,6 +159,18 @@ class LoginView(AnonymousFlowView):
 
     throttle_classes: ClassVar[list[Any]] = [throttles.AuthLoginThrottle]
 
+    @extend_schema(
+        request=LoginSerializer,
+        responses={
+            200: docs.OtpRequiredSerializer,
+            400: docs.either(
+                "AuthApiLoginRefused",
+                docs.ValidationErrorSerializer,
+                docs.RecaptchaRequiredSerializer,
+            ),
+            401: docs.AuthErrorSerializer,
+        },
+    )
     def post(self, request: Request) -> Response:
         serializer = LoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -198,6 +221,7 @@ class ResendOtpView(AnonymousFlowView):
 
     throttle_classes: ClassVar[list[Any]] = [throttles.AuthOtpThrottle]
 
+    @extend_schema(request=EmailOnlySerializer, responses=docs.DetailSerializer)
     def post(self, request: Request) -> Response:
         serializer = EmailOnlySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -230,13 +254,23 @@ class TokenView(AnonymousFlowView):
         # The tries a wrong code uses up must be committed though the answer is 401.
         return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
+    @extend_schema(
+        request=docs.login_request("AuthApiTokenStep", TokenSerializer),
+        responses={200: docs.AuthApiLoginSerializer, 401: docs.AuthErrorSerializer}
+        | docs.mfa_responses(),
+        parameters=[set_cookie_header(access_cookie, refresh_cookies, csrf_cookie), retry_after()],
+    )
     def post(self, request: Request) -> Response:
-        serializer = TokenSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = _active_user_by_email(serializer.validated_data["email"])
-        otp: str = serializer.validated_data["otp"]
-        if user is None or services.check_code(user, OneTimeCode.PURPOSE_LOGIN, otp) is None:
-            raise AuthenticationFailed(_("Invalid or expired code"), code="otp_invalid")
+        # Two-factor: {"mfa_token", "mfa_code"} finishes a login the mailed code started.
+        user = mfa.pending_user(request)
+        if user is None:
+            serializer = TokenSerializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            user = _active_user_by_email(serializer.validated_data["email"])
+            otp: str = serializer.validated_data["otp"]
+            if user is None or services.check_code(user, OneTimeCode.PURPOSE_LOGIN, otp) is None:
+                raise AuthenticationFailed(_("Invalid or expired code"), code="otp_invalid")
+            mfa.gate(request, user)  # 403 mfa_required when enrolled
         response = Response(services.login_body(user, request))
         services.issue_login(response, user, request)
         return response
@@ -287,6 +321,15 @@ class VerifyEmailView(MethodThrottledMixin, CsrfProtectedAPIView):
         authenticators: list[Any] = super().get_authenticators()
         return authenticators
 
+    @extend_schema(
+        parameters=[EmailTokenSerializer],
+        responses={
+            200: docs.EmailVerifiedSerializer,
+            400: docs.either(
+                "VerifyEmailRefused", docs.ValidationErrorSerializer, docs.ErrorSerializer
+            ),
+        },
+    )
     def get(self, request: Request) -> Response:
         serializer = EmailTokenSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
@@ -298,6 +341,13 @@ class VerifyEmailView(MethodThrottledMixin, CsrfProtectedAPIView):
             )
         return Response({"detail": _("Your email address is verified."), "email_verified": True})
 
+    @extend_schema(
+        request=None,
+        responses={
+            200: docs.DetailSerializer,
+            400: OpenApiResponse(docs.ErrorSerializer, description=_("The account has no email.")),
+        },
+    )
     def post(self, request: Request) -> Response:
         user = request.user
         if user.email_verified:
@@ -325,6 +375,13 @@ class VerifyPhoneView(MethodThrottledMixin, CsrfProtectedAPIView):
     def as_view(cls, **initkwargs: Any) -> Any:
         return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
+    @extend_schema(
+        request=PhoneSerializer,
+        responses={
+            200: docs.DetailSerializer,
+            503: OpenApiResponse(docs.ErrorSerializer, description=_("No SMS backend configured.")),
+        },
+    )
     def post(self, request: Request) -> Response:
         serializer = PhoneSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -347,6 +404,15 @@ class VerifyPhoneView(MethodThrottledMixin, CsrfProtectedAPIView):
             )
         return Response({"detail": _("A verification code was sent to your phone.")})
 
+    @extend_schema(
+        request=OtpSerializer,
+        responses={
+            200: docs.PhoneVerifiedSerializer,
+            400: docs.either(
+                "VerifyPhoneRefused", docs.ValidationErrorSerializer, docs.ErrorSerializer
+            ),
+        },
+    )
     def patch(self, request: Request) -> Response:
         serializer = OtpSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -380,6 +446,7 @@ class ResetPasswordView(AnonymousFlowView):
 
     throttle_classes: ClassVar[list[Any]] = [throttles.AuthResetThrottle]
 
+    @extend_schema(request=EmailOnlySerializer, responses=docs.DetailSerializer)
     def post(self, request: Request) -> Response:
         serializer = EmailOnlySerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -390,6 +457,15 @@ class ResetPasswordView(AnonymousFlowView):
             {"detail": _("If an account exists for this address, a reset link was sent.")}
         )
 
+    @extend_schema(
+        parameters=[ResetLinkSerializer],
+        responses={
+            200: docs.ResetLinkValidSerializer,
+            400: docs.either(
+                "ResetLinkRefused", docs.ValidationErrorSerializer, docs.ResetLinkInvalidSerializer
+            ),
+        },
+    )
     def get(self, request: Request) -> Response:
         serializer = ResetLinkSerializer(data=request.query_params)
         serializer.is_valid(raise_exception=True)
@@ -401,6 +477,15 @@ class ResetPasswordView(AnonymousFlowView):
             )
         return Response({"valid": True})
 
+    @extend_schema(
+        request=ResetPasswordSerializer,
+        responses={
+            200: docs.DetailSerializer,
+            400: docs.either(
+                "ResetPasswordRefused", docs.ValidationErrorSerializer, docs.ErrorSerializer
+            ),
+        },
+    )
     def patch(self, request: Request) -> Response:
         link = ResetLinkSerializer(data=request.data)
         link.is_valid(raise_exception=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.validators import RegexValidator
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -179,4 +180,9 @@ class SocialAuthSerializer(serializers.Serializer):  # type: ignore[misc]
     and Facebook's are OAuth access tokens."""
 
     provider = serializers.ChoiceField(choices=sorted(IDENTIFY))
-    token = serializers.CharField(max_length=MAX_TOKEN_LENGTH)
+    # RFC 6750's b64token (JWTs and the providers' access tokens are): anything else is
+    # no token, and could not travel in the Authorization header sent to the provider.
+    token = serializers.CharField(
+        max_length=MAX_TOKEN_LENGTH,
+        validators=[RegexValidator(r"\A[A-Za-z0-9\-._~+/]+=*\Z", _("Not a valid token."))],
+    )

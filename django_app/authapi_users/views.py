@@ -15,6 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, parsers, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.pagination import PageNumberPagination
@@ -43,6 +45,15 @@ from django_app.authapi_users.serializers import (
     UserCreateSerializer,
     UserUpdateSerializer,
 )
+from django_app.openapi import serializers as docs
+from django_app.openapi.schema import (
+    access_cookie,
+    csrf_cookie,
+    refresh_cookies,
+    retry_after,
+    set_cookie_header,
+)
+from pyauth import mfa
 
 logger = logging.getLogger(__name__)
 
@@ -125,10 +136,12 @@ class UserViewSet(CsrfProtectedViewSetMixin, viewsets.GenericViewSet):  # type: 
 
     # --- the collection -------------------------------------------------------------
 
+    @extend_schema(responses=docs.AuthApiUserSerializer(many=True))
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response([services.user_representation(u, request) for u in page])
 
+    @extend_schema(request=UserCreateSerializer, responses={201: docs.AuthApiUserSerializer})
     def create(self, request: Request) -> Response:
         serializer = UserCreateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -141,9 +154,11 @@ class UserViewSet(CsrfProtectedViewSetMixin, viewsets.GenericViewSet):  # type: 
 
     # --- one user ---------------------------------------------------------------------
 
+    @extend_schema(responses=docs.AuthApiUserSerializer)
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         return Response(services.user_representation(self.get_object(), request))
 
+    @extend_schema(request=UserUpdateSerializer, responses=docs.AuthApiUserSerializer)
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         user = self.get_object()
         serializer = UserUpdateSerializer(
@@ -159,6 +174,14 @@ class UserViewSet(CsrfProtectedViewSetMixin, viewsets.GenericViewSet):  # type: 
                 logger.exception("could not send the verification mail of user %s", user.pk)
         return Response(self._body(user))
 
+    @extend_schema(
+        responses={
+            204: None,
+            409: OpenApiResponse(
+                docs.ErrorSerializer, description=gettext_lazy("Still active: deactivate first.")
+            ),
+        },
+    )
     def destroy(self, request: Request, pk: str | None = None) -> Response:
         user = self.get_object()
         if user.is_active:
@@ -169,6 +192,7 @@ class UserViewSet(CsrfProtectedViewSetMixin, viewsets.GenericViewSet):  # type: 
         user.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(request=None, responses=docs.AuthApiUserSerializer)
     @action(detail=True, methods=["post"])  # type: ignore[untyped-decorator]
     def activate(self, request: Request, pk: str | None = None) -> Response:
         user = self.get_object()
@@ -177,6 +201,11 @@ class UserViewSet(CsrfProtectedViewSetMixin, viewsets.GenericViewSet):  # type: 
             user.save(update_fields=["is_active"])
         return Response(self._body(user))
 
+    @extend_schema(
+        request=None,
+        responses=docs.AuthApiUserSerializer,
+        parameters=[set_cookie_header(access_cookie, refresh_cookies)],
+    )
     @action(detail=True, methods=["post"])  # type: ignore[untyped-decorator]
     def deactivate(self, request: Request, pk: str | None = None) -> Response:
         user = self.get_object()
@@ -189,6 +218,9 @@ class UserViewSet(CsrfProtectedViewSetMixin, viewsets.GenericViewSet):  # type: 
             services.clear_login(response)  # the caller's own cookies are dead now
         return response
 
+    @extend_schema(
+        request={"multipart/form-data": docs.IMAGE_UPLOAD}, responses=docs.AuthApiUserSerializer
+    )
     @action(  # type: ignore[untyped-decorator]
         detail=True,
         methods=["patch"],
@@ -218,6 +250,10 @@ class RecaptchaVerifyView(CsrfProtectedAPIView):
     authentication_classes: ClassVar[tuple[Any, ...]] = ()  # nobody needs to be signed in
     permission_classes: ClassVar[list[Any]] = [permissions.AllowAny]
 
+    @extend_schema(
+        request=RecaptchaSerializer,
+        responses={200: docs.RecaptchaResultSerializer, 503: docs.RecaptchaUnavailableSerializer},
+    )
     def post(self, request: Request) -> Response:
         serializer = RecaptchaSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -285,7 +321,28 @@ class SocialAuthView(CsrfProtectedAPIView):
     permission_classes: ClassVar[list[Any]] = [permissions.AllowAny]
     throttle_classes: ClassVar[list[Any]] = [AuthSocialThrottle]
 
+    @extend_schema(
+        request=docs.login_request("SocialAuthStep", SocialAuthSerializer),
+        responses={
+            200: docs.AuthApiLoginSerializer,
+            400: docs.either(
+                "SocialAuthRefused", docs.ValidationErrorSerializer, docs.ErrorSerializer
+            ),
+            401: docs.AuthErrorSerializer,
+            503: OpenApiResponse(
+                docs.ErrorSerializer, description=gettext_lazy("The provider is unreachable.")
+            ),
+        }
+        | docs.mfa_responses(),
+        parameters=[set_cookie_header(access_cookie, refresh_cookies, csrf_cookie), retry_after()],
+    )
     def post(self, request: Request) -> Response:
+        # Two-factor: {"mfa_token", "mfa_code"} finishes a sign-in the provider started.
+        user = mfa.pending_user(request)
+        if user is not None:
+            response = Response(services.login_body(user, request))
+            services.issue_login(response, user, request)
+            return response
         serializer = SocialAuthSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         provider = serializer.validated_data["provider"]
@@ -307,6 +364,7 @@ class SocialAuthView(CsrfProtectedAPIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         user = _verified_user(identity)
+        mfa.gate(request, user)  # 403 mfa_required when enrolled
         response = Response(services.login_body(user, request))
         services.issue_login(response, user, request)
         return response

@@ -31,12 +31,32 @@ def password() -> str:
     return PASSWORD
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _settings_follow_the_test_environment(django_test_environment: None) -> None:
+    """pytest-django turns DEBUG off without Django's setting_changed signal, so values
+    pyauth derived from DEBUG while modules were imported (a Secure cookie flag) would
+    stay as DEBUG on left them: forget them once the test environment is set up."""
+    from pyauth.settings import api_settings
+
+    api_settings.reload()
+
+
 @pytest.fixture(autouse=True)
 def _isolated(settings: Any, tmp_path: Path) -> Iterator[None]:
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
+    _reset_key_store()
     yield
     cache.clear()
+    _reset_key_store()
+
+
+def _reset_key_store() -> None:
+    """Forget the key store's per-process snapshot: a rolled-back database takes the
+    signing key generated in a test with it."""
+    from pyauth.keys.store import key_store
+
+    key_store.reset()
 
 
 @pytest.fixture

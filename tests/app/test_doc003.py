@@ -225,6 +225,9 @@ def test_simplejwt_token_accepted(make_user: Any, settings: Any) -> None:
     from rest_framework_simplejwt.tokens import AccessToken as SimpleJWTAccessToken
 
     settings.SIMPLE_JWT = {"SIGNING_KEY": settings.SECRET_KEY, "ALGORITHM": "HS256"}
+    # django_app signs with EdDSA from the key store; a project moving from simplejwt
+    # keeps its HS256 and SECRET_KEY, and then accepts simplejwt's tokens.
+    settings.PYAUTH = {**settings.PYAUTH, "SIGNING_KEY_SOURCE": "settings", "ALGORITHM": "HS256"}
     user = make_user(username="admin")
     token = SimpleJWTAccessToken.for_user(user)
     response = bearer(str(token)).get("/api/dashboard/")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,6 +28,7 @@ class RegisterView(APIView):
     authentication_classes: ClassVar[list[Any]] = []
     permission_classes: ClassVar[list[Any]] = [permissions.AllowAny]
 
+    @extend_schema(request=EmailRegisterSerializer, responses={201: EmailUserSerializer})
     def post(self, request: Request) -> Response:
         serializer = EmailRegisterSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -44,6 +46,7 @@ class MeView(APIView):
     authentication_classes: ClassVar[list[Any]] = [JWTCookieAuthentication, JWTAuthentication]
     permission_classes: ClassVar[list[Any]] = [permissions.IsAuthenticated]
 
+    @extend_schema(responses=EmailUserSerializer)
     def get(self, request: Request) -> Response:
         return Response(EmailUserSerializer(request.user).data)
 

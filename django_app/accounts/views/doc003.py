@@ -12,12 +12,14 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from django_app.accounts.serializers import DashboardTextSerializer
+from django_app.openapi.serializers import DashboardResponseSerializer
 from pyauth.authentication import JWTAuthentication
 from pyauth.serializers import TokenObtainPairSerializer
 from pyauth.settings import api_settings
@@ -60,10 +62,12 @@ class DashboardView(APIView):
     authentication_classes: ClassVar[list[Any]] = [JWTAuthentication]
     permission_classes: ClassVar[list[Any]] = [permissions.IsAuthenticated]
 
+    @extend_schema(responses=DashboardResponseSerializer)
     def get(self, request: Request) -> Response:
         message = _("Hey %(username)s, You are seeing a GET response")
         return Response({"response": message % {"username": request.user.display_name}})
 
+    @extend_schema(request=DashboardTextSerializer, responses=DashboardResponseSerializer)
     def post(self, request: Request) -> Response:
         serializer = DashboardTextSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

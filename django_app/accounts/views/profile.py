@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import parsers, permissions
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
@@ -45,10 +46,12 @@ class ProfileBaseView(APIView):
 class ProfileView(ProfileBaseView):
     """GET -> {bio, image, phone, verified}; PATCH {bio, phone} -> the same."""
 
+    @extend_schema(responses=ProfileSerializer)
     def get(self, request: Request) -> Response:
         serializer = ProfileSerializer(self.get_profile(request), context={"request": request})
         return Response(serializer.data)
 
+    @extend_schema(request=ProfileSerializer, responses=ProfileSerializer)
     def patch(self, request: Request) -> Response:
         serializer = ProfileSerializer(
             self.get_profile(request),
@@ -66,6 +69,7 @@ class ProfileImageView(ProfileBaseView):
 
     parser_classes: ClassVar[list[Any]] = [parsers.MultiPartParser]
 
+    @extend_schema(request=ProfileImageSerializer, responses=ProfileSerializer)
     def put(self, request: Request) -> Response:
         profile = self.get_profile(request)
         serializer = ProfileImageSerializer(profile, data=request.data)

@@ -22,6 +22,7 @@ from django.contrib.auth import login, logout
 from django.http import HttpResponseBase
 from django.middleware.csrf import get_token
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
@@ -30,6 +31,16 @@ from rest_framework.views import APIView
 
 from django_app.accounts.authentication import JWT_COOKIE, JwtCookieAuthentication
 from django_app.accounts.serializers import LoginSerializer, RegisterSerializer, UserSerializer
+from django_app.openapi import serializers as docs
+from django_app.openapi.schema import (
+    SESSION,
+    cookie_scheme,
+    csrf_cookie,
+    retry_after,
+    session_cookie,
+    set_cookie_header,
+)
+from pyauth import mfa
 from pyauth.authentication import JWTAuthentication
 from pyauth.lifecycle import services
 from pyauth.settings import api_settings
@@ -82,6 +93,7 @@ class UnauthenticatedView(APIView):
 class RegisterView(UnauthenticatedView):
     """POST -> 201 {id, username, email, name}; 400 with each field's messages."""
 
+    @extend_schema(request=RegisterSerializer, responses={201: UserSerializer})
     def post(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
@@ -98,10 +110,20 @@ class LoginView(UnauthenticatedView):
         # A 401 needs a challenge; the one of the Bearer scheme this API also speaks.
         return f'{api_settings.AUTH_HEADER_TYPES[0]} realm="{self.www_authenticate_realm}"'
 
+    @extend_schema(
+        request=docs.login_request("SessionLoginStep", LoginSerializer),
+        responses={200: docs.SessionLoginSerializer, 401: docs.AuthErrorSerializer}
+        | docs.mfa_responses(),
+        parameters=[set_cookie_header(JWT_COOKIE, session_cookie, csrf_cookie), retry_after()],
+    )
     def post(self, request: Request) -> Response:
-        serializer = LoginSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        user = serializer.validated_data["user"]
+        # Two-factor: {"mfa_token", "mfa_code"} finishes a login the password started.
+        user = mfa.pending_user(request)
+        if user is None:
+            serializer = LoginSerializer(data=request.data, context={"request": request})
+            serializer.is_valid(raise_exception=True)
+            user = serializer.validated_data["user"]
+            mfa.gate(request, user)  # 403 mfa_required when enrolled
 
         # A previous login's token in this browser ends with the new login.
         revoke_jwt_cookie(request, "superseded by a new login")
@@ -133,6 +155,7 @@ class UserView(APIView):
     ]
     permission_classes: ClassVar[list[Any]] = [permissions.IsAuthenticated]
 
+    @extend_schema(responses=UserSerializer)
     def get(self, request: Request) -> Response:
         return Response(UserSerializer(request.user).data)
 
@@ -141,6 +164,12 @@ class LogoutView(UnauthenticatedView):
     """POST -> {"message": "Logout successful"}: whatever the caller held (a ``jwt``
     cookie, a session or both) is revoked and cleared; calling it again is harmless."""
 
+    @extend_schema(
+        request=None,
+        responses=docs.MessageSerializer,
+        auth=[{cookie_scheme(JWT_COOKIE): []}, {SESSION: []}, {}],
+        parameters=[set_cookie_header(JWT_COOKIE, session_cookie)],
+    )
     def post(self, request: Request) -> Response:
         revoke_jwt_cookie(request, services.REASON_LOGOUT)
         logout(request._request)
