@@ -15,13 +15,18 @@ APT_PACKAGES := build-essential cmake pkg-config libssl-dev libsodium-dev libsim
 CORE_SOURCES := CMakeLists.txt pyproject.toml $(shell find cpp -type f -name '*.[ch]pp' 2>/dev/null)
 CPP_BUILD := build/cpp
 
-.PHONY: help deps venv build test test-cpp test-py lint bench run clean postgres redis node
+.PHONY: help deps venv build test test-cpp test-py lint bench run clean postgres redis node \
+        fuzz-deps fuzz test-asan test-asan-cpp test-asan-py load browser redis-bin login-timing
 
 help:
 	@echo "make test   build everything and run the C++ and Python suites"
 	@echo "make run    serve the reference backend (django_app)"
 	@echo "make bench  benchmarks against PyJWT, joserfc, pyotp, argon2-cffi, Django, simplejwt"
 	@echo "make lint   ruff and mypy --strict"
+	@echo "make load   10,000 mixed requests to django_app under gunicorn, restarted mid-run"
+	@echo "make login-timing  sign-in time for unknown vs known accounts (within 10 %)"
+	@echo "make fuzz   each libFuzzer target for FUZZ_SECONDS (ASan + UBSan, clang)"
+	@echo "make test-asan  the C++ tests and the Python core tests under ASan + UBSan"
 
 # System libraries from Debian, installed only when one is missing.
 deps:
@@ -60,11 +65,56 @@ test-cpp: deps
 	cmake --build $(CPP_BUILD) -j $(JOBS)
 	ctest --test-dir $(CPP_BUILD) --output-on-failure -j $(JOBS)
 
+# Fuzzing and sanitizers (README "Fuzzing and sanitizers"; presets in CMakePresets.json).
+# clang and its sanitizer / libFuzzer runtimes from Debian, installed only when missing.
+FUZZ_APT_PACKAGES := clang-14 libclang-rt-14-dev llvm-14
+FUZZ_SECONDS ?= 10
+FUZZ_JOBS ?= $(JOBS)
+FUZZ_TARGETS ?=
+# GCC's ASan runtime first, and libstdc++ with it: CPython does not link libstdc++, and
+# ASan, initialised before the module loads it, would find no __cxa_throw to wrap.
+ASAN_PRELOAD = $(shell gcc -print-file-name=libasan.so) $(shell gcc -print-file-name=libstdc++.so)
+
+fuzz-deps:
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="$(FUZZ_APT_PACKAGES)"
+
+# Build with clang (preset fuzz), replay the seeds and saved regressions (ctest), then
+# fuzz each target for FUZZ_SECONDS, FUZZ_JOBS at a time (cpp/fuzz/run.sh).
+fuzz: deps fuzz-deps
+	cmake --preset fuzz > /dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+	ctest --preset fuzz -j $(JOBS)
+	cpp/fuzz/run.sh build/fuzz $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
+
+# The C++ tests (GoogleTest and the fuzz replays) under ASan + UBSan (preset asan, GCC).
+test-asan-cpp: deps
+	cmake --preset asan -DPYAUTH_WERROR=$(WERROR) > /dev/null
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+# tests/core against pyauth._core built with ASan + UBSan (preset asan-python), loaded in
+# place of the editable build by tests/asan_core.py; GCC's libasan preloaded into CPython,
+# which allocates through malloc so ASan sees its buffers; CPython's own leaks not reported.
+ASAN_CORE_BUILD := build/asan-python
+test-asan-py: build
+	cmake --preset asan-python -DPYAUTH_WERROR=$(WERROR) -DPython_EXECUTABLE=$(abspath $(PY)) \
+	  -Dpybind11_DIR="$$($(PY) -m pybind11 --cmakedir)" > /dev/null
+	cmake --build --preset asan-python -j $(JOBS)
+	LD_PRELOAD="$(ASAN_PRELOAD)" PYTHONMALLOC=malloc PYTHONPATH=tests \
+	  ASAN_OPTIONS=detect_leaks=0:detect_stack_use_after_return=1:strict_string_checks=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  PYAUTH_ASAN_CORE="$$(ls $(ASAN_CORE_BUILD)/_core.*.so)" \
+	  $(PY) -m pytest -q -p no:cacheprovider -p asan_core tests/core
+
+test-asan: test-asan-cpp test-asan-py
+
 # The core and pyauth's Django integration under a minimal settings module, then the
 # reference backend under its own. With PYAUTH_TEST_POSTGRES=1 (CI) both Django suites
-# run again on PostgreSQL at 127.0.0.1:5432, database test.
+# run again on PostgreSQL at 127.0.0.1:5432, database test. tests/e2e/test_two_nodes.py
+# starts a private Redis of its own: `redis-bin` only installs the binary (no server on
+# 6379 is needed by the default path).
 PG_URL := postgres://postgres@127.0.0.1:5432/test
-test-py: build node
+test-py: build node browser redis-bin
 	$(PY) -m pytest -q -p no:cacheprovider tests/core tests/django --ds=tests.django.settings
 	$(PY) -m pytest -q -p no:cacheprovider tests/app --ds=django_app.settings
 	$(PY) -m pytest -q -p no:cacheprovider tests/e2e --ds=django_app.settings
@@ -84,6 +134,14 @@ $(NODE_MODULES): tests/node/package.json tests/node/package-lock.json
 	touch $@
 
 node: $(NODE_MODULES)
+
+# Chromium from Debian, for the demo page's browser test (tests/e2e/test_demo_browser.py,
+# Playwright with executable_path: no `playwright install`), installed only when missing.
+browser:
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="chromium"
+
+redis-bin:
+	@$(MAKE) --no-print-directory deps APT_PACKAGES="redis-server"
 
 # Redis on 127.0.0.1:6379 (nothing persisted): started when it is down, installed from
 # Debian when missing. CI's revocation tests share it between processes.
@@ -116,6 +174,25 @@ lint: build
 	$(VENV)/bin/ruff check pyauth django_app tests bench manage.py
 	$(VENV)/bin/ruff format --check pyauth django_app tests bench manage.py
 	$(VENV)/bin/mypy
+
+# The load run (README "Reliability", bench/load.py): gunicorn (one worker per core)
+# serving django_app on a fresh database, LOAD_REQUESTS mixed requests of the five
+# documents with a reload, a killed worker, a restart and a crash mid-run; fails on any
+# 5xx, unexpected answer, or acknowledged account or refresh token missing from the
+# store. LOAD_DATABASE=postgres://postgres@127.0.0.1:5432/test runs it on PostgreSQL (in
+# a database of its own, dropped afterwards). `make test` runs a bounded one.
+LOAD_REQUESTS ?= 10000
+LOAD_DATABASE ?= sqlite
+load: build
+	$(PY) bench/load.py --requests $(LOAD_REQUESTS) --database $(LOAD_DATABASE) \
+	  --faults --self-check --json build/load.json
+
+# Sign-in time of unknown accounts against known ones with a wrong password, per
+# document's login endpoint, over HTTP (README "Reliability", bench/login_timing.py);
+# fails when a median differs by more than 10 %.
+LOGIN_TIMING_ROUNDS ?= 200
+login-timing: build
+	$(PY) bench/login_timing.py --rounds $(LOGIN_TIMING_ROUNDS) --json build/login_timing.json
 
 bench: build redis
 	@dpkg-query -W -f='$${Status}' wrk 2>/dev/null | grep -q "ok installed" || { $(SUDO) apt-get update -qq && \
