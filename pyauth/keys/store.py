@@ -42,7 +42,6 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 import orjson
-from django.conf import settings as django_settings
 from django.core.signals import setting_changed
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -50,6 +49,7 @@ from django.utils import timezone
 from pyauth import _core, jwt
 from pyauth.exceptions import UnsealError
 from pyauth.keys.models import STORE_ALGORITHMS, SigningKey
+from pyauth.sealing import seal_keys
 from pyauth.settings import api_settings
 
 __all__ = [
@@ -76,21 +76,10 @@ UNKNOWN_KID_RELOAD_INTERVAL: Final = 1.0
 
 # --- sealing ------------------------------------------------------------------------
 
-_seal_cache: dict[tuple[str, ...], list[_core.SealKey]] = {}
-
 
 def _seal_keys() -> list[_core.SealKey]:
-    """Sealing keys from SECRET_KEY, then each of SECRET_KEY_FALLBACKS (cached)."""
-    secrets = (
-        django_settings.SECRET_KEY,
-        *getattr(django_settings, "SECRET_KEY_FALLBACKS", ()),
-    )
-    keys = _seal_cache.get(secrets)
-    if keys is None:
-        keys = [_core.SealKey(s.encode("utf-8"), SEAL_CONTEXT) for s in secrets]
-        _seal_cache.clear()
-        _seal_cache[secrets] = keys
-    return keys
+    """Sealing keys from SECRET_KEY, then each of SECRET_KEY_FALLBACKS."""
+    return seal_keys(SEAL_CONTEXT)
 
 
 def _seal(key: jwt.Key, row: SigningKey) -> bytes:
@@ -393,7 +382,6 @@ _WATCHED: Final = frozenset({"PYAUTH", "SIMPLE_JWT", "SECRET_KEY", "SECRET_KEY_F
 
 def _reset_on_setting_change(*, setting: str, **kwargs: Any) -> None:
     if setting in _WATCHED:
-        _seal_cache.clear()
         key_store.reset()
 
 

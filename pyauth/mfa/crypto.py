@@ -19,10 +19,9 @@ import base64
 import binascii
 from typing import Any, Final
 
-from django.conf import settings
-
 from pyauth import _core
 from pyauth.exceptions import SealError
+from pyauth.sealing import seal_keys
 
 __all__ = ["SecretUnreadable", "needs_reseal", "open_secret", "seal_secret"]
 
@@ -35,18 +34,9 @@ class SecretUnreadable(Exception):
     user, or sealed under a SECRET_KEY no longer listed)."""
 
 
-_seal_cache: dict[tuple[str, ...], list[_core.SealKey]] = {}
-
-
 def _keys() -> list[_core.SealKey]:
-    """Sealing keys from SECRET_KEY, then each of SECRET_KEY_FALLBACKS (cached)."""
-    secrets = (settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", ()))
-    keys = _seal_cache.get(secrets)
-    if keys is None:
-        keys = [_core.SealKey(s.encode("utf-8"), _CONTEXT) for s in secrets]
-        _seal_cache.clear()
-        _seal_cache[secrets] = keys
-    return keys
+    """Sealing keys from SECRET_KEY, then each of SECRET_KEY_FALLBACKS."""
+    return seal_keys(_CONTEXT)
 
 
 def _associated_data(user_pk: Any) -> bytes:

@@ -18,16 +18,12 @@
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import json
 import re
 import secrets
 import socket
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -42,22 +38,9 @@ from pyauth import jwt
 from pyauth.lifecycle import revocation
 from pyauth.lifecycle.models import TokenFamily, UserRevocation
 from pyauth.tokens import AccessToken, RefreshToken
+from tests.servers import bench_load
 
-ROOT = Path(__file__).resolve().parents[2]
 CODE_RE = r"\b(\d{6})\b"
-
-
-def _bench_load() -> ModuleType:
-    """bench/load.py (its gunicorn Server and environment), as tests/e2e loads it."""
-    name = "pyauth_bench_load"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "load.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def dead_port() -> int:
@@ -199,7 +182,7 @@ def test_redis_down_logout_then_replay_is_refused(
 
 # --- the database down, under gunicorn ------------------------------------------------------
 
-load = _bench_load()
+load = bench_load()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ there and drops it afterwards.
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import json
 import os
 import subprocess
@@ -26,43 +25,23 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from tests.servers import bench_load, database_params
+
 ROOT = Path(__file__).resolve().parents[2]
 DRIVER = ROOT / "bench" / "load.py"
-PG_URL = "postgres://postgres@127.0.0.1:5432/test"
 LOAD_REQUESTS = int(os.environ.get("PYAUTH_LOAD_REQUESTS", "2000"))
 PASSWORD = "Quiet-harbour-lantern-72"
 FLOWS = {"000 cookies", "003 bearer", "001/004 jwt cookie and session", "002 otp and cookies"}
 
 
-def _driver() -> ModuleType:
-    """bench/load.py as a module (bench/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("pyauth_bench_load", DRIVER)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+load = bench_load()
 
 
-load = _driver()
-
-
-def _databases() -> list[Any]:
-    found = [pytest.param("sqlite", id="sqlite")]
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        found.append(pytest.param(url, id="postgresql"))
-    elif os.environ.get("PYAUTH_TEST_POSTGRES") == "1":
-        found.append(pytest.param(PG_URL, id="postgresql"))
-    return found
-
-
-DATABASES = _databases()
+DATABASES = database_params()
 
 
 # --- the load run -----------------------------------------------------------------------

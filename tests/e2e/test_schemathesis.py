@@ -20,14 +20,10 @@ and the server still serves afterwards.
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import json
 import os
 import socket
-import sys
 from collections.abc import Iterator
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -40,25 +36,13 @@ from schemathesis.checks import (
     response_schema_conformance,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.servers import bench_load
+
 PASSWORD = "Quiet-harbour-lantern-72"
 EXAMPLES = int(os.environ.get("PYAUTH_SCHEMATHESIS_EXAMPLES", "15"))
 
 
-def _driver() -> ModuleType:
-    """bench/load.py as a module (bench/ is not a package); shared with test_load."""
-    name = "pyauth_bench_load"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "load.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-load = _driver()
+load = bench_load()
 
 
 def request(

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import contextlib
 import http.client
-import importlib.util
 import json
 import os
 import re
@@ -30,48 +29,23 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-PG_URL = "postgres://postgres@127.0.0.1:5432/test"
+from tests.servers import bench_load, database_params
+
 PASSWORD = "Quiet-harbour-lantern-72"
 #: The issue's bound on how long a revoked token may still be accepted by another node.
 REVOCATION_BOUND = 1.0
 
 
-def _driver() -> ModuleType:
-    """bench/load.py (its gunicorn Server, databases and environment) as a module."""
-    name = "pyauth_bench_load"
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "load.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-load = _driver()
-
-
-def _databases() -> list[Any]:
-    found = [pytest.param("sqlite", id="sqlite")]
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith(("postgres://", "postgresql://")):
-        found.append(pytest.param(url, id="postgresql"))
-    elif os.environ.get("PYAUTH_TEST_POSTGRES") == "1":
-        found.append(pytest.param(PG_URL, id="postgresql"))
-    return found
+load = bench_load()
 
 
 @contextlib.contextmanager
@@ -119,7 +93,7 @@ class Nodes:
         return json.loads(out.strip().splitlines()[-1])
 
 
-@pytest.fixture(scope="module", params=_databases())
+@pytest.fixture(scope="module", params=database_params())
 def nodes(request: pytest.FixtureRequest) -> Iterator[Nodes]:
     workdir = Path(tempfile.mkdtemp(prefix="pyauth-two-nodes-"))
     servers: list[Any] = []

@@ -25,7 +25,6 @@ malformed: those users cannot log in with a password until an admin or a reset s
 
 from __future__ import annotations
 
-import argparse
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -38,6 +37,8 @@ from django.contrib.auth.hashers import (
     identify_hasher,
 )
 from django.core.management.base import BaseCommand
+
+from pyauth.management.arguments import positive_int
 
 __all__ = ["Command", "HashGroup", "RehashReport", "build_report"]
 
@@ -168,16 +169,6 @@ def build_report(
     return report
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= 1")
-    return value
-
-
 class Command(BaseCommand):  # type: ignore[misc]
     """Report the password hashes of all users by hasher and cost."""
 
@@ -195,7 +186,7 @@ class Command(BaseCommand):  # type: ignore[misc]
         parser.add_argument("--format", choices=("text", "json"), default="text")
         parser.add_argument(
             "--batch-size",
-            type=_positive_int,
+            type=positive_int,
             default=DEFAULT_BATCH_SIZE,
             help=f"Users read per database round trip (default {DEFAULT_BATCH_SIZE}).",
         )

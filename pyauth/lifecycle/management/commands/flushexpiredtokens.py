@@ -9,7 +9,6 @@ stderr and a summary to stdout, with ``-v 0`` nothing.
 
 from __future__ import annotations
 
-import argparse
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,19 +17,10 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from pyauth.lifecycle.models import RefreshTokenRecord, TokenFamily
+from pyauth.management.arguments import positive_int
 from pyauth.settings import api_settings
 
 DEFAULT_BATCH_SIZE = 1000
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer >= 1")
-    return value
 
 
 class Command(BaseCommand):  # type: ignore[misc]
@@ -41,7 +31,7 @@ class Command(BaseCommand):  # type: ignore[misc]
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
             "--batch-size",
-            type=_positive_int,
+            type=positive_int,
             default=DEFAULT_BATCH_SIZE,
             help=f"Rows deleted per transaction (default {DEFAULT_BATCH_SIZE}).",
         )
