@@ -38,6 +38,9 @@ Errors stop ``runserver`` and ``migrate``; warnings are printed.
 - pyauth.W006  a PYAUTH key pyauth does not know (a typo: the default applies)
 - pyauth.W007  weaker than the security bar: AUTH_COOKIE_SAMESITE "None", or
                ACCESS_TOKEN_LIFETIME over an hour
+- pyauth.W008  REVOCATION_CACHE is a per-process cache (local memory) while DEBUG is
+               off: a revocation written by one worker would reach the others only when
+               their cached answers expire (REVOCATION_CACHE_TTL), not within a second
 """
 
 from __future__ import annotations
@@ -221,6 +224,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         )
 
     messages.extend(_check_request_path())
+    if not debug:
+        messages.extend(_check_revocation_cache())
     messages.extend(_check_hashers())
     messages.extend(_check_sessions())
     messages.extend(_check_config())
@@ -262,6 +267,29 @@ def _check_request_path() -> list[CheckMessage]:
         except FieldDoesNotExist:
             problems.append(f"USER_CLAIM_FIELDS names {name!r}, not a field of the user model.")
     return [Error(f"PYAUTH: {p}", id="pyauth.E006") for p in problems]
+
+
+#: Cache backends whose entries live in one process only.
+_PER_PROCESS_CACHES: Final = frozenset({"django.core.cache.backends.locmem.LocMemCache"})
+
+
+def _check_revocation_cache() -> list[CheckMessage]:
+    alias = api_settings.REVOCATION_CACHE
+    caches = getattr(settings, "CACHES", None) or {}
+    backend = (caches.get(alias) or {}).get("BACKEND", "")
+    if backend not in _PER_PROCESS_CACHES:
+        return []
+    return [
+        Warning(
+            f"REVOCATION_CACHE {alias!r} is {backend}, which every worker process keeps "
+            "for itself: a token revoked by one worker stays accepted by the others until "
+            f"their cached answer expires (REVOCATION_CACHE_TTL, "
+            f"{api_settings.REVOCATION_CACHE_TTL} s).",
+            hint="Point REVOCATION_CACHE at a shared cache (Django's RedisCache) in "
+            "production, or run a single process.",
+            id="pyauth.W008",
+        )
+    ]
 
 
 def _check_hashers() -> list[CheckMessage]:

@@ -53,14 +53,36 @@ def test_system_checks_clean_in_development(settings: Any) -> None:
     assert "no issues" in out.getvalue()
 
 
+REDIS_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/0",
+    }
+}
+
+
 def test_system_checks_clean_in_production(settings: Any) -> None:
     settings.DEBUG = False
-    # What settings.py derives from DEBUG=0 at start-up.
+    # What settings.py derives from DEBUG=0 at start-up, with REDIS_URL set.
     settings.SESSION_COOKIE_SECURE = True
     settings.CSRF_COOKIE_SECURE = True
+    settings.CACHES = REDIS_CACHE
     out = io.StringIO()
     call_command("check", stdout=out, stderr=out)
     assert "no issues" in out.getvalue()
+
+
+def test_system_checks_warn_of_a_per_process_revocation_cache(settings: Any) -> None:
+    settings.DEBUG = False
+    settings.SESSION_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    out = io.StringIO()
+    call_command("check", stdout=out, stderr=out)  # the default: local memory, no REDIS_URL
+    assert "pyauth.W008" in out.getvalue()
+    settings.DEBUG = True  # one development server: nothing to share
+    out = io.StringIO()
+    call_command("check", stdout=out, stderr=out)
+    assert "pyauth.W008" not in out.getvalue()
 
 
 def test_system_checks_flag_insecure_cookies_without_debug(settings: Any) -> None:

@@ -16,6 +16,19 @@ def ids() -> set[str]:
     return {m.id for m in check_settings()}
 
 
+@pytest.fixture(autouse=True)
+def _shared_cache(settings: Any) -> None:
+    """Check a deployment's settings: DEBUG is off here, so the revocation cache must be
+    one every worker shares (W008 otherwise; the test settings keep Django's local-memory
+    default, which one test process can use). Checks never connect to it."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+        }
+    }
+
+
 def test_test_settings_are_clean() -> None:
     assert ids() == set()
 
@@ -154,3 +167,22 @@ def test_e006_quiet_on_good_settings(settings: Any) -> None:
         "USER_CLAIM_FIELDS": ("email", "username"),
     }
     assert "pyauth.E006" not in ids()
+
+
+def test_w008_per_process_revocation_cache_without_debug(settings: Any) -> None:
+    settings.DEBUG = False
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert "pyauth.W008" in ids()
+    settings.PYAUTH = {"REVOCATION_CACHE": "shared"}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "shared": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/0",
+        },
+    }
+    assert "pyauth.W008" not in ids()  # only the cache revocation uses counts
+    settings.PYAUTH = {}
+    settings.DEBUG = True
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert "pyauth.W008" not in ids()
