@@ -267,7 +267,7 @@ def server_env(database_url: str, workdir: Path, redis_url: str | None) -> dict[
             "PYTHONUNBUFFERED": "1",
         }
     )
-    for scope in ("LOGIN", "OTP", "TOKEN", "RESET", "VERIFY", "REGISTER", "SOCIAL"):
+    for scope in ("LOGIN", "OTP", "TOKEN", "RESET", "VERIFY", "REGISTER", "SOCIAL", "REFRESH"):
         env[f"THROTTLE_AUTH_{scope}"] = "1000000/min"
     env.pop("REDIS_URL", None)
     if redis_url:

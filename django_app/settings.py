@@ -308,6 +308,9 @@ LOCKOUT_BASE_WAIT = timedelta(minutes=1)
 LOCKOUT_MAX_WAIT = timedelta(minutes=15)
 LOCKOUT_RESET_AFTER = timedelta(hours=12)
 
+#: Rate limits per client IP (django_app.authapi.throttles), shared by every document:
+#: auth_login counts the login and token endpoints of 000-004 together, auth_register
+#: their registrations, auth_refresh the refresh endpoints of 000 and 003.
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "auth_login": os.environ.get("THROTTLE_AUTH_LOGIN", "10/min"),
     "auth_otp": os.environ.get("THROTTLE_AUTH_OTP", "5/min"),
@@ -316,6 +319,7 @@ REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
     "auth_verify": os.environ.get("THROTTLE_AUTH_VERIFY", "10/min"),
     "auth_register": os.environ.get("THROTTLE_AUTH_REGISTER", "10/hour"),
     "auth_social": os.environ.get("THROTTLE_AUTH_SOCIAL", "20/min"),
+    "auth_refresh": os.environ.get("THROTTLE_AUTH_REFRESH", "60/min"),
 }
 
 # --- document 002 (users, social) ----------------------------------------------------

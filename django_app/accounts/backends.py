@@ -1,4 +1,11 @@
-"""The login backend: one identifier field that takes an email address or a username."""
+"""The login backend: one identifier field that takes an email address or a username,
+under the progressive lockout of :mod:`django_app.authapi.lockout`.
+
+Every password login of the reference backend goes through Django's ``authenticate``
+and so through this backend: the login and token endpoints of all five documents,
+pyauth's token views and the admin's login. A locked account or IP therefore gets, on
+each of them, exactly the answer a wrong password gets there.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +35,10 @@ class EmailOrUsernameBackend(ModelBackend):
 
     As ModelBackend does, an unknown identifier still costs one password hash, so the
     answer time does not say whether an account exists; inactive users are refused after
-    their password was checked, for the same reason.
+    their password was checked, for the same reason. The check runs under
+    :func:`~django_app.authapi.lockout.guarded_check`: failures count per account and
+    per client IP, a locked one is refused after the same work, success clears the
+    account's count.
     """
 
     def authenticate(
@@ -41,11 +51,15 @@ class EmailOrUsernameBackend(ModelBackend):
         identifier = username if username is not None else kwargs.get("email")
         if not isinstance(identifier, str) or not isinstance(password, str):
             return None
+        from django_app.authapi import lockout  # a model module: not at import time
+
         user = find_user(identifier)
-        if user is None:
-            # Same cost as a real check (the first hasher, the one new passwords use).
-            get_user_model()().set_password(password)
-            return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
-        return None
+
+        def check() -> bool:
+            if user is None:
+                # Same cost as a real check (the first hasher, the one new passwords use).
+                get_user_model()().set_password(password)
+                return False
+            return bool(user.check_password(password) and self.user_can_authenticate(user))
+
+        return user if lockout.guarded_check(request, identifier, user, check) else None

@@ -14,7 +14,8 @@ from django_app.authapi.models import LockoutCounter, OneTimeCode
 
 @admin.register(LockoutCounter)
 class LockoutCounterAdmin(admin.ModelAdmin):
-    """Failed-login counters by account email and by IP; unlocking forgets them."""
+    """Failed-login counters by account (of every login endpoint) and by IP;
+    unlocking forgets them."""
 
     list_display = ("key", "failures", "last_failure_at", "locked_until")
     search_fields = ("key",)

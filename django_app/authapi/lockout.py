@@ -7,8 +7,16 @@ its last failure; a successful login clears the account's counter (not the IP's,
 one valid account would clear an attacker's IP); an admin's :func:`unlock` and a
 password reset clear the account's.
 
-Accounts are counted by the normalised email typed, whether or not such an account
-exists, so a lock (and the reCAPTCHA demand) says nothing about existence.
+Every password login of the reference backend (the documents' login and token
+endpoints, pyauth's token views, the admin) goes through Django's ``authenticate`` and so
+through :class:`django_app.accounts.backends.EmailOrUsernameBackend`, which applies this
+lockout (:func:`guarded_check`): one counter per account, whichever endpoint or
+identifier (email or username) was used, and one per client IP.
+
+An existing account is counted under its email (``email:<address>``, or ``user:<id>``
+when it has none), whatever identifier was typed; an unknown identifier under itself
+(``email:<address>`` or ``username:<name>``), so a lock (and the reCAPTCHA demand) says
+nothing about existence.
 
 Counters live in the database and are raised with a single ``UPDATE ... SET failures
 = failures + 1`` inside a transaction (the row lock serialises concurrent failures on
@@ -17,6 +25,8 @@ PostgreSQL; SQLite serialises writers), so simultaneous failures all count.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,13 +36,15 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from django_app.accounts.models import normalize_email
+from django_app.accounts.models import normalize_email, normalize_username
 from django_app.authapi.models import LockoutCounter
 
 __all__ = [
     "Status",
     "account_key",
+    "account_key_for",
     "client_ip",
+    "guarded_check",
     "ip_key",
     "record_failure",
     "reset_account",
@@ -61,9 +73,30 @@ def _reset_after() -> timedelta:
     return after
 
 
+def _bounded(prefix: str, value: str) -> str:
+    """``prefix:value``, or ``prefix:sha256:<hex>`` when that would not fit the key
+    column: an identifier that long names no account (the login fields of some
+    endpoints have no length limit of their own), yet still counts, under its digest."""
+    key = f"{prefix}:{value}"
+    if len(key) <= LockoutCounter._meta.get_field("key").max_length:
+        return key
+    digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{prefix}:sha256:{digest}"
+
+
 def account_key(email: str | None) -> str:
     """The counter key of an account, from the email typed at login."""
-    return f"email:{normalize_email(email) or ''}"
+    return _bounded("email", normalize_email(email) or "")
+
+
+def account_key_for(identifier: str, user: Any | None) -> str:
+    """The counter key of the account a login names: the user's own key when ``user``
+    exists (so email and username logins share one counter), else the identifier's."""
+    if user is not None:
+        return account_key(user.email) if user.email else f"user:{user.pk}"
+    if "@" in identifier:
+        return account_key(identifier)
+    return _bounded("username", (normalize_username(identifier) or "").casefold())
 
 
 def ip_key(ip: str) -> str:
@@ -149,4 +182,29 @@ def reset_account(email: str | None) -> None:
 
 def unlock(user: Any) -> None:
     """Unlock ``user``'s account (admin action, password reset)."""
-    reset_account(user.email)
+    LockoutCounter.objects.filter(key=account_key_for("", user)).delete()
+
+
+def guarded_check(
+    request: Any, identifier: str, user: Any | None, check: Callable[[], bool]
+) -> bool:
+    """Run one password check under the lockout; True when it may log ``user`` in.
+
+    ``check`` does the password work (hashing even for an unknown account) and says
+    whether it succeeded; it runs whether or not a key is locked, so a locked attempt
+    costs and answers what a wrong password does. While locked the answer is False and
+    nothing is counted (a lock is not a failure; Keycloak's rule). Otherwise a failure
+    counts against the account and the client IP (when there is a request), and a
+    success forgets the account's failures.
+    """
+    account = account_key_for(identifier, user)
+    keys = [account] if request is None else [account, ip_key(client_ip(request))]
+    locked = status(keys).locked
+    succeeded = check()
+    if locked:
+        return False
+    if not succeeded:
+        record_failure(keys)
+        return False
+    LockoutCounter.objects.filter(key=account).delete()
+    return True

@@ -50,8 +50,10 @@ class OneTimeCode(models.Model):
 
 
 class LockoutCounter(models.Model):
-    """Failed logins of one key: ``email:<address>`` (whether or not the account
-    exists, so locking says nothing about existence) or ``ip:<address>``."""
+    """Failed logins of one key, counted by every login endpoint: an account
+    (``email:<address>``, ``user:<id>`` for an account without email, or the
+    ``email:``/``username:`` typed when no account has it, so locking says nothing about
+    existence) or ``ip:<address>``."""
 
     key = models.CharField(_("key"), max_length=320, unique=True)
     failures = models.PositiveIntegerField(_("failures"), default=0)

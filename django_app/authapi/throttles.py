@@ -1,11 +1,13 @@
-"""Rate limits of the costly /auth-api/ endpoints: DRF throttles on Django's cache
-(Redis in production), answering 429 with ``Retry-After``.
+"""Rate limits of the costly endpoints of every document: DRF throttles on Django's
+cache (Redis in production), answering 429 with ``Retry-After``.
 
-One scope per endpoint family; the rates are REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
-entries read at request time (so tests and deployments can change them)::
+One scope per endpoint family, shared by the documents (one login budget per client,
+whichever login endpoint it calls); the rates are
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] entries read at request time (so tests and
+deployments can change them)::
 
     "auth_login", "auth_otp", "auth_token", "auth_reset",
-    "auth_verify", "auth_register", "auth_social"
+    "auth_verify", "auth_register", "auth_social", "auth_refresh"
 
 Signed-in callers are counted by user, anonymous ones by client IP (DRF's
 ``get_ident``: REMOTE_ADDR, or X-Forwarded-For when NUM_PROXIES says so).
@@ -25,6 +27,7 @@ from rest_framework.throttling import ScopedRateThrottle
 __all__ = [
     "AuthLoginThrottle",
     "AuthOtpThrottle",
+    "AuthRefreshThrottle",
     "AuthRegisterThrottle",
     "AuthResetThrottle",
     "AuthScopedThrottle",
@@ -63,7 +66,7 @@ class AuthScopedThrottle(ScopedRateThrottle):  # type: ignore[misc]
 
 
 class AuthLoginThrottle(AuthScopedThrottle):
-    """login/"""
+    """Password logins: /auth-api/login/, /api/auth/login, /api/login/, /api/token/."""
 
     fixed_scope = "auth_login"
 
@@ -93,7 +96,7 @@ class AuthVerifyThrottle(AuthScopedThrottle):
 
 
 class AuthRegisterThrottle(AuthScopedThrottle):
-    """users/ create (authapi_users)."""
+    """Registrations: users/ create (authapi_users), /api/auth/register, /api/register/."""
 
     fixed_scope = "auth_register"
 
@@ -102,6 +105,12 @@ class AuthSocialThrottle(AuthScopedThrottle):
     """social-auth/ (authapi_users)."""
 
     fixed_scope = "auth_social"
+
+
+class AuthRefreshThrottle(AuthScopedThrottle):
+    """Refresh-token exchanges: /api/auth/token/refresh, /api/token/refresh/."""
+
+    fixed_scope = "auth_refresh"
 
 
 _BY_SCOPE: dict[str, type[AuthScopedThrottle]] = {
@@ -114,6 +123,7 @@ _BY_SCOPE: dict[str, type[AuthScopedThrottle]] = {
         AuthVerifyThrottle,
         AuthRegisterThrottle,
         AuthSocialThrottle,
+        AuthRefreshThrottle,
     )
 }
 

@@ -136,11 +136,6 @@ class MethodThrottledMixin:
         return [cls() for cls in classes]
 
 
-def _dummy_password_hash(password: str) -> None:
-    """Spend what checking a real password costs (unknown or locked accounts)."""
-    get_user_model()().set_password(password)
-
-
 def _active_user_by_email(email: str) -> Any | None:
     if not email:
         return None
@@ -191,18 +186,12 @@ class LoginView(AnonymousFlowView):
                     },
                     status=status.HTTP_400_BAD_REQUEST,
                 )
-        if state.locked:
-            _dummy_password_hash(password)
-            raise AuthenticationFailed(LOGIN_FAILED, code="login_failed")
-
-        user = authenticate(request._request, username=email, password=password) if email else None
+        # The login backend applies the lockout (one counter per account and per IP
+        # across every login endpoint): a locked key gets None, as a wrong password.
+        user = authenticate(request._request, username=email, password=password)
         if user is None:
-            if not email:
-                _dummy_password_hash(password)
-            lockout.record_failure(keys)
             raise AuthenticationFailed(LOGIN_FAILED, code="login_failed")
 
-        lockout.reset_account(email)
         services.send_login_code(user)
         return Response(
             {

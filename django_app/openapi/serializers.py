@@ -206,6 +206,14 @@ class CodedErrorSerializer(serializers.Serializer):  # type: ignore[misc]
     code = serializers.CharField()
 
 
+class TooManyRequestsSerializer(serializers.Serializer):  # type: ignore[misc]
+    """429 of a login: ``{"detail", "code": "mfa_locked"}`` when the second factor was
+    tried too often, ``{"detail"}`` alone when the rate limit (DRF's throttle) answers."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False)
+
+
 class MFARequiredSerializer(serializers.Serializer):  # type: ignore[misc]
     """403 ``mfa_required``: the first factor was right; send ``{mfa_token, mfa_code}``
     to the same endpoint (nothing was issued yet)."""
@@ -232,7 +240,7 @@ def mfa_responses() -> dict[int, Any]:
             description=_("mfa_required: send mfa_token with a code from the app."),
         ),
         429: OpenApiResponse(
-            CodedErrorSerializer,
+            TooManyRequestsSerializer,
             description=_("mfa_locked or throttled: too many tries; see Retry-After."),
         ),
     }

@@ -5,6 +5,9 @@ cookies, never a token in a body.
 cookies; ``me`` -> {id, email}; ``token/refresh`` rotates from the refresh cookie with no
 body; ``logout`` blacklists the refresh token's family and clears both cookies. Refresh
 and logout need no CSRF header (they only rotate or end the caller's own credentials).
+
+Register, login and refresh are rate-limited (429 with Retry-After); login is under the
+per-account and per-IP lockout of the login backend.
 """
 
 from __future__ import annotations
@@ -18,6 +21,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from django_app.accounts.serializers import EmailRegisterSerializer, EmailUserSerializer
+from django_app.authapi.throttles import (
+    AuthLoginThrottle,
+    AuthRefreshThrottle,
+    AuthRegisterThrottle,
+)
 from pyauth.authentication import JWTAuthentication, JWTCookieAuthentication
 from pyauth.views import CookieLogoutView, CookieTokenObtainView, CookieTokenRefreshView
 
@@ -27,6 +35,7 @@ class RegisterView(APIView):
 
     authentication_classes: ClassVar[list[Any]] = []
     permission_classes: ClassVar[list[Any]] = [permissions.AllowAny]
+    throttle_classes: ClassVar[list[Any]] = [AuthRegisterThrottle]
 
     @extend_schema(request=EmailRegisterSerializer, responses={201: EmailUserSerializer})
     def post(self, request: Request) -> Response:
@@ -38,6 +47,8 @@ class RegisterView(APIView):
 
 class LoginView(CookieTokenObtainView):
     """POST {email, password}: sets the ``access_token`` and ``refresh_token`` cookies."""
+
+    throttle_classes: ClassVar[list[Any]] = [AuthLoginThrottle]
 
 
 class MeView(APIView):
@@ -54,6 +65,8 @@ class MeView(APIView):
 class TokenRefreshView(CookieTokenRefreshView):
     """POST with the refresh cookie, no body: rotated cookies and
     {"detail": "Access token refreshed successfully"}."""
+
+    throttle_classes: ClassVar[list[Any]] = [AuthRefreshThrottle]
 
 
 class LogoutView(CookieLogoutView):

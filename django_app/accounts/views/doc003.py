@@ -4,7 +4,8 @@
 token_type, exp, iat, jti, user_id and the user's full_name, username, email, bio, image,
 verified); ``token/refresh/`` {refresh} -> {access}, without rotation (003's client keeps
 its refresh token); ``dashboard/`` GET and POST {text}, Bearer only. ``register/`` is
-shared with 001 and 004 (see :mod:`.shared`).
+shared with 001 and 004 (see :mod:`.shared`). ``token/`` and ``token/refresh/`` are
+rate-limited (429 with Retry-After); ``token/`` is under the login backend's lockout.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from django_app.accounts.serializers import DashboardTextSerializer
+from django_app.authapi.throttles import AuthLoginThrottle, AuthRefreshThrottle
 from django_app.openapi.serializers import DashboardResponseSerializer
 from pyauth.authentication import JWTAuthentication
 from pyauth.serializers import TokenObtainPairSerializer
@@ -48,12 +50,14 @@ class TokenObtainPairView(BaseTokenObtainPairView):
     """POST {username, password} -> {refresh, access}; 401 otherwise."""
 
     serializer_class = UsernameTokenObtainPairSerializer
+    throttle_classes: ClassVar[list[Any]] = [AuthLoginThrottle]
 
 
 class TokenRefreshView(BaseTokenRefreshView):
     """POST {refresh} -> {access}; the refresh token stays valid until it expires."""
 
     rotate = False
+    throttle_classes: ClassVar[list[Any]] = [AuthRefreshThrottle]
 
 
 class DashboardView(APIView):

@@ -11,6 +11,10 @@ documents 001, 003 and 004 share, each serving every document's request and resp
 - logout: revokes the ``jwt`` cookie's token (a copy replayed later is refused), ends
   the session, deletes the cookie. No CSRF header needed (it only ends the caller's own
   credentials; 001's client sends none).
+
+Register and login are rate-limited (429 with Retry-After, shared with the other
+documents' endpoints of the same kind); login is under the login backend's per-account
+and per-IP lockout, whose locked answer is the wrong password's 401.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from rest_framework.views import APIView
 
 from django_app.accounts.authentication import JWT_COOKIE, JwtCookieAuthentication
 from django_app.accounts.serializers import LoginSerializer, RegisterSerializer, UserSerializer
+from django_app.authapi.throttles import AuthLoginThrottle, AuthRegisterThrottle
 from django_app.openapi import serializers as docs
 from django_app.openapi.schema import (
     SESSION,
@@ -93,6 +98,8 @@ class UnauthenticatedView(APIView):
 class RegisterView(UnauthenticatedView):
     """POST -> 201 {id, username, email, name}; 400 with each field's messages."""
 
+    throttle_classes: ClassVar[list[Any]] = [AuthRegisterThrottle]
+
     @extend_schema(request=RegisterSerializer, responses={201: UserSerializer})
     def post(self, request: Request) -> Response:
         serializer = RegisterSerializer(data=request.data, context={"request": request})
@@ -105,6 +112,7 @@ class LoginView(UnauthenticatedView):
     """POST {email|username, password}: session + ``jwt`` cookie; 401 on any failure."""
 
     www_authenticate_realm = "api"
+    throttle_classes: ClassVar[list[Any]] = [AuthLoginThrottle]
 
     def get_authenticate_header(self, request: Request) -> str:
         # A 401 needs a challenge; the one of the Bearer scheme this API also speaks.

@@ -1,6 +1,6 @@
-"""50 simultaneous wrong-password logins for one account under /auth-api/ (the only API
-with a lockout, django_app.authapi.lockout): the failure count rises by exactly 50 and
-the account ends locked.
+"""50 simultaneous wrong-password logins for one account under /auth-api/ (the lockout
+every login endpoint shares, django_app.authapi.lockout): the failure count rises by
+exactly 50 and the account ends locked.
 
 A lost update (read-increment-write in Python instead of ``failures = failures + 1`` in
 one UPDATE under the row lock) would count fewer; a lock computed from a stale count
