@@ -19,6 +19,7 @@ and the server still serves afterwards.
 
 from __future__ import annotations
 
+import errno
 import http.client
 import json
 import os
@@ -203,6 +204,9 @@ def raw_exchange(port: int, payload: bytes) -> bytes:
             sock.shutdown(socket.SHUT_WR)
         except (BrokenPipeError, ConnectionResetError):
             pass
+        except OSError as exc:  # the server closed first: nothing left to shut down
+            if exc.errno != errno.ENOTCONN:
+                raise
         chunks = []
         try:
             while chunk := sock.recv(65536):
