@@ -239,7 +239,10 @@ class PyAuthSettings:
             from pyauth.keys.store import key_store
 
             return key_store.algorithms()
-        return [self.ALGORITHM]
+        algorithms: list[str] | None = self._keys.get(("algorithms",))
+        if algorithms is None:  # fixed until the settings change (reload clears _keys)
+            algorithms = self._keys[("algorithms",)] = [self.ALGORITHM]
+        return algorithms
 
     def signing_key_object(self) -> jwt.Key:
         """The current SIGNING_KEY parsed into a :class:`pyauth.jwt.Key` for ALGORITHM
@@ -287,6 +290,11 @@ class PyAuthSettings:
             from pyauth.keys.store import key_store
 
             return key_store.verifying_keyset()
+        # Every input below is a setting, fixed until reload() clears _keys: the request
+        # path takes the key set from here in one lookup.
+        resolved: jwt.KeySet | None = self._keys.get(("verify",))
+        if resolved is not None:
+            return resolved
         algorithm: str = self.ALGORITHM
         material = self.user_settings.get("VERIFYING_KEY", self._defaults["VERIFYING_KEY"])
         if material is None or _core.is_hmac(algorithm):
@@ -305,6 +313,7 @@ class PyAuthSettings:
                 keyset = jwt.KeySet([key])
             with self._lock:
                 self._keys[cache_key] = keyset
+        self._keys[("verify",)] = keyset
         return keyset
 
 

@@ -175,8 +175,9 @@ class Token:
             raise TokenError(_("Token has no '%(claim)s' claim") % {"claim": claim}) from exc
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise TokenError(_("Token is invalid"))
-        leeway = timedelta(seconds=api_settings.leeway_seconds())
-        if datetime.fromtimestamp(value, tz=UTC) <= current_time - leeway:
+        # In seconds, as the claim is: no datetime per request, and no overflow for a
+        # NumericDate beyond datetime's year 9999.
+        if value <= current_time.timestamp() - api_settings.leeway_seconds():
             raise ExpiredTokenError(_("Token '%(claim)s' claim has expired") % {"claim": claim})
 
     # --- building -----------------------------------------------------------------------

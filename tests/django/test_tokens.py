@@ -123,6 +123,24 @@ def test_check_exp_on_other_claims(user: Any) -> None:
     token.check_exp()
 
 
+def test_check_exp_boundaries_in_seconds(user: Any, settings: Any) -> None:
+    token = AccessToken.for_user(user)
+    now = token.current_time.timestamp()
+    token["exp"] = now  # exactly now: expired (exp is the first instant not accepted)
+    with pytest.raises(ExpiredTokenError):
+        token.check_exp()
+    token["exp"] = now + 0.5
+    token.check_exp()
+    settings.PYAUTH = {"LEEWAY": 30}
+    token["exp"] = now - 29
+    token.check_exp()
+    token["exp"] = now - 30
+    with pytest.raises(ExpiredTokenError):
+        token.check_exp()
+    token["exp"] = 1e20  # beyond datetime's year 9999: still only a number to compare
+    token.check_exp()
+
+
 @pytest.mark.parametrize("part", [0, 1, 2])
 def test_tampered(user: Any, part: int) -> None:
     raw = str(AccessToken.for_user(user))
