@@ -6,11 +6,15 @@ databases such a test runs on.
   bench/ is not a package, so it is loaded from its file once per process.
 - ``database_params()``: SQLite always, and PostgreSQL when ``DATABASE_URL`` names it
   or ``PYAUTH_TEST_POSTGRES=1`` (CI), as pytest parameters with ids.
+- ``json_request()``: one request to a server on 127.0.0.1, a JSON body when given, on
+  a fresh connection; the response and its bytes.
 """
 
 from __future__ import annotations
 
+import http.client
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
@@ -21,6 +25,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = "postgres://postgres@127.0.0.1:5432/test"
+HOST = "127.0.0.1"
 _MODULE = "pyauth_bench_load"
 
 
@@ -45,3 +50,27 @@ def database_params() -> list[Any]:
     elif os.environ.get("PYAUTH_TEST_POSTGRES") == "1":
         found.append(pytest.param(PG_URL, id="postgresql"))
     return found
+
+
+def json_request(
+    port: int,
+    method: str,
+    path: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[http.client.HTTPResponse, bytes]:
+    """``method path`` on 127.0.0.1:``port`` (``body`` sent as JSON when not None): the
+    response, already read, and its body."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    sent = {"Host": HOST, **(headers or {})}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        sent["Content-Type"] = "application/json"
+    try:
+        conn.request(method, path, body=data, headers=sent)
+        response = conn.getresponse()
+        raw = response.read()
+    finally:
+        conn.close()
+    return response, raw

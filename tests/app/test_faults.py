@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
 import secrets
@@ -38,7 +37,7 @@ from pyauth import jwt
 from pyauth.lifecycle import revocation
 from pyauth.lifecycle.models import TokenFamily, UserRevocation
 from pyauth.tokens import AccessToken, RefreshToken
-from tests.servers import bench_load
+from tests.servers import bench_load, json_request
 
 CODE_RE = r"\b(\d{6})\b"
 
@@ -205,18 +204,8 @@ def db_down_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[A
 def call(
     port: int, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
 ) -> tuple[int, dict[str, str], bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    sent = {"Host": "127.0.0.1", **(headers or {})}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        sent["Content-Type"] = "application/json"
-    try:
-        conn.request(method, path, body=data, headers=sent)
-        response = conn.getresponse()
-        return response.status, dict(response.getheaders()), response.read()
-    finally:
-        conn.close()
+    response, raw = json_request(port, method, path, body, headers)
+    return response.status, dict(response.getheaders()), raw
 
 
 def _valid_tokens(secret: str) -> tuple[str, str]:

@@ -37,7 +37,7 @@ from schemathesis.checks import (
     response_schema_conformance,
 )
 
-from tests.servers import bench_load
+from tests.servers import bench_load, json_request
 
 PASSWORD = "Quiet-harbour-lantern-72"
 EXAMPLES = int(os.environ.get("PYAUTH_SCHEMATHESIS_EXAMPLES", "15"))
@@ -53,18 +53,7 @@ def request(
     body: Any = None,
     headers: dict[str, str] | None = None,
 ) -> tuple[int, Any, http.client.HTTPResponse]:
-    conn = http.client.HTTPConnection(load.HOST, port, timeout=30)
-    sent = {"Host": load.HOST, **(headers or {})}
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        sent["Content-Type"] = "application/json"
-    try:
-        conn.request(method, path, body=data, headers=sent)
-        response = conn.getresponse()
-        raw = response.read()
-    finally:
-        conn.close()
+    response, raw = json_request(port, method, path, body, headers)
     return response.status, json.loads(raw) if raw else None, response
 
 
