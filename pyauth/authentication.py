@@ -34,6 +34,7 @@ from django.db.models.base import ModelState
 from django.utils.translation import gettext_lazy as _
 from rest_framework import HTTP_HEADER_ENCODING, exceptions, status
 from rest_framework.authentication import BaseAuthentication, CSRFCheck
+from rest_framework.request import Request
 
 from pyauth.settings import api_settings
 from pyauth.tokens import AccessToken, Token, TokenError
@@ -50,9 +51,10 @@ __all__ = [
 
 # What every request asks Django and Django answers the same until its settings change:
 # whether pyauth.lifecycle is installed (apps.is_installed scans every app config), the
-# revocation check it then brings, and the user model. Filled on first use, emptied when
-# INSTALLED_APPS or AUTH_USER_MODEL change (override_settings; never in production).
-_django: dict[str, Any] = {}
+# revocation check it then brings, the user model and its USER_ID_FIELD. Filled on first
+# use, emptied when INSTALLED_APPS or AUTH_USER_MODEL change (override_settings; never in
+# production).
+_django: dict[Any, Any] = {}
 _DJANGO_SETTINGS = frozenset({"INSTALLED_APPS", "AUTH_USER_MODEL"})
 
 
@@ -76,6 +78,22 @@ def _user_model() -> Any:
     except KeyError:
         model = _django["user_model"] = get_user_model()
         return model
+
+
+def _id_field(user_model: Any) -> Any:
+    """The field USER_ID_FIELD names on ``user_model`` (AuthenticationFailed when there
+    is none), looked up once per model and setting."""
+    id_field = api_settings.USER_ID_FIELD
+    try:
+        return _django[("id_field", user_model, id_field)]
+    except KeyError:
+        meta = user_model._meta
+        try:
+            field = meta.pk if id_field == "pk" else meta.get_field(id_field)
+        except Exception as exc:  # FieldDoesNotExist
+            raise AuthenticationFailed(_("User not found"), code="user_not_found") from exc
+        _django[("id_field", user_model, id_field)] = field
+        return field
 
 
 def _forget_django_answers(*, setting: str, **kwargs: Any) -> None:
@@ -156,9 +174,8 @@ class TokenUser:
         state["_lookup"] = lookup
         state["_user"] = None
         # What Model.__eq__ and a foreign key's descriptor read of a related instance.
+        # (``_state`` is built when first read, in __getattr__.)
         state["_meta"] = model._meta
-        state["_state"] = ModelState()
-        state["_state"].adding = False
         state.update(known)
 
     @property  # type: ignore[misc]
@@ -181,6 +198,10 @@ class TokenUser:
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
+        if name == "_state":
+            state = self.__dict__["_state"] = ModelState()
+            state.adding = False
+            return state
         return getattr(self._load(), name)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -249,7 +270,9 @@ class JWTAuthentication(BaseAuthentication):  # type: ignore[misc]
 
     def get_header(self, request: Any) -> bytes | None:
         """The raw header AUTH_HEADER_NAME names, as bytes."""
-        header = request.META.get(api_settings.AUTH_HEADER_NAME)
+        # A DRF Request hands META over from its Django request through __getattr__.
+        meta = request._request.META if isinstance(request, Request) else request.META
+        header = meta.get(api_settings.AUTH_HEADER_NAME)
         if isinstance(header, str):
             header = header.encode(HTTP_HEADER_ENCODING)
         return header if isinstance(header, bytes) else None
@@ -302,7 +325,7 @@ class JWTAuthentication(BaseAuthentication):  # type: ignore[misc]
         """The user the token names: a :class:`TokenUser` (USER_LOOKUP "lazy", with
         pyauth.lifecycle installed) or the active user loaded from the database."""
         try:
-            user_id = validated_token[api_settings.USER_ID_CLAIM]
+            user_id = validated_token.payload[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken(_("Token contained no recognizable user identification")) from exc
         user_model = _user_model()
@@ -318,22 +341,22 @@ class JWTAuthentication(BaseAuthentication):  # type: ignore[misc]
 
     def token_user(self, user_model: Any, user_id: Any, token: Token) -> TokenUser:
         """A :class:`TokenUser` for ``user_id`` with the token's USER_CLAIM_FIELDS."""
-        id_field = api_settings.USER_ID_FIELD
-        meta = user_model._meta
+        field = _id_field(user_model)
         try:
-            field = meta.pk if id_field == "pk" else meta.get_field(id_field)
             value = field.to_python(user_id)
-        except Exception as exc:  # FieldDoesNotExist, ValidationError
+        except Exception as exc:  # ValidationError
             raise AuthenticationFailed(_("User not found"), code="user_not_found") from exc
         if value is None:
             raise AuthenticationFailed(_("User not found"), code="user_not_found")
         known: dict[str, Any] = {field.attname: value}
         if field.primary_key:
             known["pk"] = value
-        payload = token.payload
-        for name in api_settings.USER_CLAIM_FIELDS:
-            if name in payload:
-                known[name] = payload[name]
+        claim_fields = api_settings.USER_CLAIM_FIELDS
+        if claim_fields:
+            payload = token.payload
+            for name in claim_fields:
+                if name in payload:
+                    known[name] = payload[name]
         return TokenUser(user_model, {field.name: value}, known)
 
 

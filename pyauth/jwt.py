@@ -21,7 +21,7 @@ import base64
 import json
 import math
 from calendar import timegm
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, Final, TypeAlias
@@ -78,6 +78,7 @@ __all__ = [
     "WeakKeyError",
     "decode",
     "decode_complete",
+    "decoder",
     "encode",
     "generate_key",
     "get_unverified_header",
@@ -430,6 +431,22 @@ def _common_miss(cache_key: tuple[Any, ...]) -> _core.Decoder:
     except TypeError:  # unhashable arguments are prepared every call
         pass
     return decoder
+
+
+def decoder(
+    key: KeyLike,
+    algorithms: Sequence[str],
+    audience: str | Iterable[str] | None = None,
+    issuer: str | Sequence[str] | None = None,
+    leeway: float | timedelta = 0,
+    *,
+    token_type: tuple[str, str] | None = None,
+) -> Callable[[str | bytes], dict[str, Any]]:
+    """pyauth's extension: :func:`decode` with every argument but the token bound, for a
+    service that verifies many tokens under one configuration. ``decoder(...)(token)``
+    checks and answers exactly as ``decode(token, ...)`` with the same arguments, without
+    looking the key set and options up on each call."""
+    return _common_miss((key, _allow_list(algorithms), audience, issuer, leeway, token_type))
 
 
 def decode(

@@ -189,11 +189,17 @@ class PyAuthSettings:
     # --- derived values ---------------------------------------------------------------
 
     def leeway_seconds(self) -> float:
-        """LEEWAY as seconds (it may be given as a number or a timedelta)."""
-        leeway = self.LEEWAY
-        if isinstance(leeway, timedelta):
-            return leeway.total_seconds()
-        return float(leeway or 0)
+        """LEEWAY as seconds (it may be given as a number or a timedelta); kept until the
+        settings change, as every token check asks."""
+        seconds: float | None = self._keys.get(("leeway",))
+        if seconds is None:
+            leeway = self.LEEWAY
+            if isinstance(leeway, timedelta):
+                seconds = leeway.total_seconds()
+            else:
+                seconds = float(leeway or 0)
+            self._keys[("leeway",)] = seconds
+        return seconds
 
     def user_claims(self, user: Any) -> dict[str, Any]:
         """The USER_CLAIM_FIELDS of ``user`` as claims (each named after its field), which
@@ -211,10 +217,10 @@ class PyAuthSettings:
         """Where signing keys come from: "settings" or "store" (see the module
         docstring; SIGNING_KEY_SOURCE when set, otherwise chosen). Kept until the
         settings change: the request path asks on every token."""
-        source = self._keys.get(("source",))
+        source: str | None = self._keys.get(("source",))
         if source is None:
             source = self._keys[("source",)] = self._choose_key_source()
-        return str(source)
+        return source
 
     def _choose_key_source(self) -> str:
         user = self.user_settings
@@ -243,6 +249,33 @@ class PyAuthSettings:
         if algorithms is None:  # fixed until the settings change (reload clears _keys)
             algorithms = self._keys[("algorithms",)] = [self.ALGORITHM]
         return algorithms
+
+    def token_decoder(
+        self, token_type: tuple[str, str] | None
+    ) -> Callable[[str | bytes], dict[str, Any]]:
+        """:func:`pyauth.jwt.decoder` for this service's tokens of ``token_type`` (None:
+        any type): the verifying key set, the allow-list, AUDIENCE, ISSUER and LEEWAY
+        bound. The request path gets it in one lookup until the settings or the key
+        store's live keys change."""
+        entry = self._keys.get(("decoder", token_type))
+        if entry is not None:
+            # With keys from settings the entry lives as long as they do (reload() clears
+            # it); with the store, as long as the store's key set is the one it was for.
+            bound, decoder = entry
+            if bound is None or bound is self.verifying_keyset():
+                return decoder  # type: ignore[no-any-return]
+        keyset = self.verifying_keyset()
+        decoder = jwt.decoder(
+            keyset,
+            self.verifying_algorithms(),
+            audience=self.AUDIENCE,
+            issuer=self.ISSUER,
+            leeway=self.leeway_seconds(),
+            token_type=token_type,
+        )
+        bound = keyset if self.key_source() == "store" else None
+        self._keys[("decoder", token_type)] = (bound, decoder)
+        return decoder
 
     def signing_key_object(self) -> jwt.Key:
         """The current SIGNING_KEY parsed into a :class:`pyauth.jwt.Key` for ALGORITHM

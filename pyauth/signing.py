@@ -34,7 +34,8 @@ def _decode_once(
     token_type: tuple[str, str] | None,
     options: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
-    extra: dict[str, Any] = {} if options is None else {"options": options}
+    if options is None:
+        return api_settings.token_decoder(token_type)(token)
     return jwt.decode(
         token,
         api_settings.verifying_keyset(),
@@ -43,7 +44,7 @@ def _decode_once(
         issuer=api_settings.ISSUER,
         leeway=api_settings.leeway_seconds(),
         token_type=token_type,
-        **extra,
+        options=options,
     )
 
 
@@ -57,6 +58,8 @@ def decode(
     LEEWAY, and ``token_type`` when given) and return its claims. Raises the
     :class:`pyauth.exceptions.InvalidTokenError` family, as :func:`pyauth.jwt.decode`."""
     try:
+        if options is None:  # the request path: one prepared decoder
+            return api_settings.token_decoder(token_type)(token)
         return _decode_once(token, token_type, options)
     except (NoMatchingKeyError, InvalidAlgorithmError):
         if not _reload_for_unknown_key():

@@ -25,6 +25,7 @@ revoking their families is :mod:`pyauth.lifecycle.services`' work.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, TypeVar
@@ -69,8 +70,25 @@ class ExpiredTokenError(TokenError):
     code = "token_expired"
 
 
-def _now() -> datetime:
-    return datetime.now(tz=UTC)
+class _Lifetime:
+    """``Token.lifetime``: the setting ``lifetime_setting`` names, read when asked for
+    (a token that is only verified never needs it); None without one."""
+
+    def __get__(self, token: Token | None, owner: type[Token]) -> Any:
+        if token is None or owner.lifetime_setting is None:
+            return None
+        return getattr(api_settings, owner.lifetime_setting)
+
+
+class _CurrentTime:
+    """``Token.current_time``: the moment the token was made or presented, as simplejwt
+    has it (an aware UTC datetime), built on first read and then kept."""
+
+    def __get__(self, token: Token | None, owner: type[Token]) -> Any:
+        if token is None:
+            return self
+        moment = token.__dict__["current_time"] = datetime.fromtimestamp(token._timestamp, UTC)
+        return moment
 
 
 def _epoch(moment: datetime) -> int:
@@ -88,14 +106,17 @@ class Token:
     token_type: ClassVar[str | None] = None
     #: The api_settings name of this kind of token's lifetime.
     lifetime_setting: ClassVar[str | None] = None
-    lifetime: timedelta | None = None
+    # Read from ``lifetime_setting`` when first asked for; a subclass may fix it as a
+    # class attribute and a token may be given its own (``token.lifetime = ...``).
+    lifetime: timedelta | None = _Lifetime()  # type: ignore[assignment]
+    # When the token was made or presented, as an aware datetime built when first asked
+    # for: a presented token is checked against ``_timestamp`` and never needs one.
+    current_time: datetime = _CurrentTime()  # type: ignore[assignment]
 
     def __init__(self, token: str | bytes | Token | None = None, verify: bool = True) -> None:
-        if self.token_type is None:
+        if self.token_type is None or (self.lifetime_setting is None and self.lifetime is None):
             raise TokenError(_("Cannot create token with no type or lifetime"))
-        if self.lifetime is None:
-            self.lifetime = self._default_lifetime()
-        self.current_time = _now()
+        self._timestamp = time.time()
         self.token: str | bytes | None
         if isinstance(token, Token):
             token = str(token)
@@ -167,8 +188,12 @@ class Token:
 
     def check_exp(self, claim: str = "exp", current_time: datetime | None = None) -> None:
         """Raise ExpiredTokenError if ``claim`` (a NumericDate) is past, after LEEWAY."""
-        if current_time is None:
-            current_time = self.current_time
+        if current_time is not None:
+            now = current_time.timestamp()
+        elif "current_time" in self.__dict__:  # set by the caller or already built
+            now = self.__dict__["current_time"].timestamp()
+        else:
+            now = self._timestamp
         try:
             value = self.payload[claim]
         except KeyError as exc:
@@ -177,7 +202,7 @@ class Token:
             raise TokenError(_("Token is invalid"))
         # In seconds, as the claim is: no datetime per request, and no overflow for a
         # NumericDate beyond datetime's year 9999.
-        if value <= current_time.timestamp() - api_settings.leeway_seconds():
+        if value <= now - api_settings.leeway_seconds():
             raise ExpiredTokenError(_("Token '%(claim)s' claim has expired") % {"claim": claim})
 
     # --- building -----------------------------------------------------------------------
