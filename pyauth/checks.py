@@ -21,7 +21,8 @@ Errors stop ``runserver`` and ``migrate``; warnings are printed.
 - pyauth.E012  "pyauth.lifecycle" (the token tables) not in INSTALLED_APPS
 - pyauth.E013  PYAUTH not a dict, or a setting of the wrong type or range: lifetimes
                not positive timedeltas (access longer than refresh), LEEWAY,
-               REUSE_GRACE_SECONDS, MAX_TOKEN_BYTES, AUTH_HEADER_TYPES,
+               REUSE_GRACE_SECONDS, MAX_TOKEN_BYTES, VERIFIED_TOKEN_CACHE_SIZE,
+               AUTH_HEADER_TYPES,
                AUTH_COOKIE_SAMESITE, a flag that is not a bool, USER_ID_FIELD not a
                field of the user model
 - pyauth.E014  a dotted path that cannot be imported: EXTRA_ACCESS_CLAIMS (or not
@@ -485,6 +486,9 @@ def _value_problems() -> list[str]:
     size = api_settings.MAX_TOKEN_BYTES
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         problems.append(f"MAX_TOKEN_BYTES is {size!r}; use an integer >= 1.")
+    cached = api_settings.VERIFIED_TOKEN_CACHE_SIZE
+    if isinstance(cached, bool) or not isinstance(cached, int) or cached < 0:
+        problems.append(f"VERIFIED_TOKEN_CACHE_SIZE is {cached!r}; use an integer >= 0.")
     types = api_settings.AUTH_HEADER_TYPES
     if (
         not isinstance(types, (tuple, list))

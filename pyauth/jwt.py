@@ -20,6 +20,8 @@ from __future__ import annotations
 import base64
 import json
 import math
+import threading
+import time
 from calendar import timegm
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -75,6 +77,7 @@ __all__ = [
     "TokenTooLargeError",
     "UnsupportedAlgorithmError",
     "UnsupportedCriticalHeaderError",
+    "VerifiedTokenCache",
     "WeakKeyError",
     "decode",
     "decode_complete",
@@ -441,12 +444,97 @@ def decoder(
     leeway: float | timedelta = 0,
     *,
     token_type: tuple[str, str] | None = None,
+    cache_size: int = 0,
 ) -> Callable[[str | bytes], dict[str, Any]]:
     """pyauth's extension: :func:`decode` with every argument but the token bound, for a
     service that verifies many tokens under one configuration. ``decoder(...)(token)``
     checks and answers exactly as ``decode(token, ...)`` with the same arguments, without
-    looking the key set and options up on each call."""
-    return _common_miss((key, _allow_list(algorithms), audience, issuer, leeway, token_type))
+    looking the key set and options up on each call.
+
+    ``cache_size`` > 0 also remembers up to that many tokens it verified (a
+    :class:`VerifiedTokenCache`): a client presents the same access token on every
+    request of its lifetime, and the same bytes verify the same way under the same keys
+    and options, so only the time claims are checked again."""
+    if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
+        raise ValueError("cache_size must be a non-negative int")
+    bound = _common_miss((key, _allow_list(algorithms), audience, issuer, leeway, token_type))
+    if cache_size == 0:
+        return bound
+    seconds = leeway if type(leeway) is int or type(leeway) is float else _leeway_seconds(leeway)
+    return VerifiedTokenCache(bound, cache_size, float(seconds))
+
+
+# Claim values a cached token may hold: immutable, so the copy each hit hands out cannot
+# be changed in a way that reaches the next caller (a list in a claim could).
+_IMMUTABLE_CLAIMS: Final = frozenset({str, int, float, bool, type(None)})
+
+
+class VerifiedTokenCache:
+    """A decoder that remembers the tokens it verified, by their exact bytes.
+
+    A hit hands out a copy of the claims the core returned for the same token, once the
+    time claims still hold: ``exp`` as the core checks it (``exp <= now - leeway`` is
+    expired), and no earlier than the moment the core accepted the token, so ``nbf`` and
+    ``iat``, which held then, still hold (a clock stepped back misses the cache and asks
+    the core). Anything else the core checked (signature, allow-list, key, audience,
+    issuer, type, structure) depends only on the token's bytes and on this decoder's
+    keys and options, which never change: a new key set or new settings make a new
+    decoder with an empty cache.
+
+    Only tokens whose claims are all strings, numbers, booleans or null are kept, so no
+    caller can alter what a later one receives. Lookups are dictionary lookups on the
+    token (Python's keyed SipHash, so a forged token is never compared against a cached
+    one byte by byte unless their 64-bit hashes collide); at most ``size`` tokens are
+    kept, the oldest dropped first. Tokens other than ``str`` / ``bytes`` go to the core
+    uncached."""
+
+    __slots__ = ("_decode", "_entries", "_leeway", "_lock", "_size")
+
+    def __init__(
+        self, decode: Callable[[str | bytes], dict[str, Any]], size: int, leeway: float
+    ) -> None:
+        self._decode = decode
+        self._size = size
+        self._leeway = leeway
+        self._entries: dict[str | bytes, tuple[dict[str, Any], float, float]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, token: str | bytes) -> dict[str, Any]:
+        cacheable = type(token) is str or type(token) is bytes
+        if cacheable:
+            entry = self._entries.get(token)
+            if entry is not None:
+                claims, since, exp = entry
+                now = time.time()
+                if since <= now and not exp <= now - self._leeway:
+                    return claims.copy()
+        claims = self._decode(token)
+        if cacheable:
+            self._remember(token, claims)
+        return claims
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        """Forget every token."""
+        with self._lock:
+            self._entries.clear()
+
+    def _remember(self, token: str | bytes, claims: dict[str, Any]) -> None:
+        exp = claims.get("exp", math.inf)  # none: the core accepted the token without one
+        if type(exp) is not int and type(exp) is not float:
+            return
+        for value in claims.values():
+            if type(value) not in _IMMUTABLE_CLAIMS:
+                return
+        entry = (claims.copy(), time.time(), float(exp))
+        with self._lock:
+            entries = self._entries
+            entries.pop(token, None)
+            while len(entries) >= self._size:
+                del entries[next(iter(entries))]  # the oldest
+            entries[token] = entry
 
 
 def decode(

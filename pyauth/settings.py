@@ -38,8 +38,11 @@ writes into tokens) and loads the row only when a view reads anything else; "alw
 loads it on every request. Either way a token is refused once its user or family was
 revoked (:mod:`pyauth.lifecycle.revocation`: marks in the cache ``REVOCATION_CACHE``,
 kept ``REVOCATION_CACHE_TTL`` seconds, read through a process-local memo of
-``REVOCATION_MEMO_SECONDS``). ``PASSWORD_HASH_CONCURRENCY`` bounds the hashes computed at
-once (None: ``os.cpu_count()``).
+``REVOCATION_MEMO_SECONDS``). Each process remembers the last
+``VERIFIED_TOKEN_CACHE_SIZE`` tokens it verified (:class:`pyauth.jwt.VerifiedTokenCache`),
+so a token presented again skips its signature but never its time or revocation checks.
+``PASSWORD_HASH_CONCURRENCY`` bounds the hashes computed at once (None:
+``os.cpu_count()``).
 
 Sessions and devices: ``REFRESH_FINGERPRINT`` binds every refresh token the cookie views
 put in a cookie to a random fingerprint in the cookie ``AUTH_COOKIE_FINGERPRINT``
@@ -99,6 +102,10 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "AUTH_COOKIE_PATH": "/",
     "AUTH_COOKIE_REFRESH_PATH": None,
     "MAX_TOKEN_BYTES": 8192,
+    # How many verified access tokens each process remembers (pyauth.jwt's
+    # VerifiedTokenCache): a token seen again skips the signature, never the time or
+    # revocation checks. 0 turns it off.
+    "VERIFIED_TOKEN_CACHE_SIZE": 1024,
     # The request path (pyauth.authentication, pyauth.lifecycle.revocation).
     "USER_LOOKUP": "lazy",
     "USER_CLAIM_FIELDS": (),
@@ -255,8 +262,9 @@ class PyAuthSettings:
     ) -> Callable[[str | bytes], dict[str, Any]]:
         """:func:`pyauth.jwt.decoder` for this service's tokens of ``token_type`` (None:
         any type): the verifying key set, the allow-list, AUDIENCE, ISSUER and LEEWAY
-        bound. The request path gets it in one lookup until the settings or the key
-        store's live keys change."""
+        bound, remembering VERIFIED_TOKEN_CACHE_SIZE verified tokens. The request path
+        gets it in one lookup until the settings or the key store's live keys change
+        (and then a new decoder, with an empty cache)."""
         entry = self._keys.get(("decoder", token_type))
         if entry is not None:
             # With keys from settings the entry lives as long as they do (reload() clears
@@ -272,6 +280,7 @@ class PyAuthSettings:
             issuer=self.ISSUER,
             leeway=self.leeway_seconds(),
             token_type=token_type,
+            cache_size=self.VERIFIED_TOKEN_CACHE_SIZE,
         )
         bound = keyset if self.key_source() == "store" else None
         self._keys[("decoder", token_type)] = (bound, decoder)

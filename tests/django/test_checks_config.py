@@ -85,6 +85,9 @@ def test_e013_settings_not_a_dict_is_reported_not_raised(
         ({"REVOCATION_MEMO_SECONDS": "0.5"}, "REVOCATION_MEMO_SECONDS is '0.5'"),
         ({"MAX_TOKEN_BYTES": 0}, "MAX_TOKEN_BYTES is 0"),
         ({"MAX_TOKEN_BYTES": 8192.0}, "MAX_TOKEN_BYTES is 8192.0"),
+        ({"VERIFIED_TOKEN_CACHE_SIZE": -1}, "VERIFIED_TOKEN_CACHE_SIZE is -1"),
+        ({"VERIFIED_TOKEN_CACHE_SIZE": None}, "VERIFIED_TOKEN_CACHE_SIZE is None"),
+        ({"VERIFIED_TOKEN_CACHE_SIZE": False}, "VERIFIED_TOKEN_CACHE_SIZE is False"),
         ({"AUTH_HEADER_TYPES": ()}, "AUTH_HEADER_TYPES is ()"),
         ({"AUTH_HEADER_TYPES": ("Bearer token",)}, "AUTH_HEADER_TYPES is"),
         ({"AUTH_HEADER_TYPES": ("Bearer", 7)}, "AUTH_HEADER_TYPES is"),
@@ -110,6 +113,8 @@ def test_e013_wrong_type_or_range(settings: Any, pyauth: dict[str, Any], fragmen
         {"LEEWAY": 2.5},
         {"LEEWAY": timedelta(seconds=10)},
         {"REUSE_GRACE_SECONDS": 0},
+        {"VERIFIED_TOKEN_CACHE_SIZE": 0},
+        {"VERIFIED_TOKEN_CACHE_SIZE": 100_000},
         {"AUTH_HEADER_TYPES": "JWT"},  # a single string is one type
         {"AUTH_HEADER_TYPES": ["Bearer", "JWT"]},
         {"AUTH_COOKIE_SAMESITE": "Strict"},

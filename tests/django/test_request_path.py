@@ -26,7 +26,11 @@ from django.db import connection
 from django.test import Client
 from rest_framework.test import APIClient
 
+import pyauth.jwt
+import pyauth.tokens
+from pyauth import _core
 from pyauth.authentication import JWTAuthentication, TokenUser
+from pyauth.jwt import VerifiedTokenCache
 from pyauth.lifecycle import revocation, services
 from pyauth.lifecycle.models import TokenFamily, UserRevocation
 from pyauth.settings import api_settings
@@ -275,6 +279,85 @@ def test_saving_without_change_revokes_nothing(api: APIClient, user: Any) -> Non
     bearer(api, access)
     assert api.get(PROBE).status_code == 200
     assert not UserRevocation.objects.exists()
+
+
+# --- the verified-token cache ---------------------------------------------------------
+
+
+def _access_decoder() -> Any:
+    return api_settings.token_decoder(("token_type", "access"))
+
+
+class _Counted:
+    def __init__(self, decode: Any) -> None:
+        self.decode, self.calls = decode, 0
+
+    def __call__(self, token: Any) -> Any:
+        self.calls += 1
+        return self.decode(token)
+
+
+def test_a_token_presented_again_is_verified_once(
+    api: APIClient, user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _refresh, access = services.issue(user)
+    decoder = _access_decoder()
+    assert isinstance(decoder, VerifiedTokenCache)
+    counted = _Counted(decoder._decode)
+    monkeypatch.setattr(decoder, "_decode", counted)
+    bearer(api, access)
+    for _ in range(3):
+        assert api.get(PROBE).json()["pk"] == user.pk
+    assert counted.calls == 1
+    # Still refused the moment it is revoked: the cache holds signatures, not answers.
+    services.revoke_user(user)
+    assert_revoked(api.get(PROBE))
+
+
+def test_the_cache_can_be_turned_off(api: APIClient, user: Any, settings: Any) -> None:
+    settings.PYAUTH = {"USER_CLAIM_FIELDS": CLAIMS, "VERIFIED_TOKEN_CACHE_SIZE": 0}
+    assert isinstance(_access_decoder(), _core.Decoder)
+    _refresh, access = services.issue(user)
+    bearer(api, access)
+    assert api.get(PROBE).status_code == 200
+    assert api.get(PROBE).status_code == 200
+
+
+def test_a_new_signing_key_refuses_cached_tokens(api: APIClient, user: Any, settings: Any) -> None:
+    settings.PYAUTH = {"ALGORITHM": "HS256", "SIGNING_KEY": "first-key-" + "k" * 40}
+    _refresh, access = services.issue(user)
+    bearer(api, access)
+    assert api.get(PROBE).status_code == 200
+    assert len(_access_decoder()) == 1
+    settings.PYAUTH = {"ALGORITHM": "HS256", "SIGNING_KEY": "second-key-" + "k" * 40}
+    assert len(_access_decoder()) == 0
+    response = api.get(PROBE)
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_not_valid"
+
+
+def test_a_cached_token_past_its_exp_is_refused(
+    api: APIClient, user: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.PYAUTH = {"USER_CLAIM_FIELDS": CLAIMS, "LEEWAY": 5}
+    _refresh, access = services.issue(user)
+    bearer(api, access)
+    assert api.get(PROBE).status_code == 200
+    assert len(_access_decoder()) == 1
+
+    later = float(access["exp"]) + 5  # exp <= now - leeway: expired
+
+    class Later:
+        @staticmethod
+        def time() -> float:
+            return later
+
+    # The cache's clock and the token's own exp check (the core reads the real one).
+    monkeypatch.setattr(pyauth.jwt, "time", Later)
+    monkeypatch.setattr(pyauth.tokens, "time", Later)
+    response = api.get(PROBE)
+    assert response.status_code == 401
+    assert response.json()["messages"][0]["code"] == "token_expired"
 
 
 # --- the cache down -------------------------------------------------------------------
