@@ -444,12 +444,14 @@ def decoder(
     leeway: float | timedelta = 0,
     *,
     token_type: tuple[str, str] | None = None,
+    require: Sequence[str] = (),
     cache_size: int = 0,
 ) -> Callable[[str | bytes], dict[str, Any]]:
     """pyauth's extension: :func:`decode` with every argument but the token bound, for a
     service that verifies many tokens under one configuration. ``decoder(...)(token)``
-    checks and answers exactly as ``decode(token, ...)`` with the same arguments, without
-    looking the key set and options up on each call.
+    checks and answers exactly as ``decode(token, ...)`` with the same arguments (and
+    ``options={"require": require}``), without looking the key set and options up on each
+    call.
 
     ``cache_size`` > 0 also remembers up to that many tokens it verified (a
     :class:`VerifiedTokenCache`): a client presents the same access token on every
@@ -457,10 +459,25 @@ def decoder(
     and options, so only the time claims are checked again."""
     if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
         raise ValueError("cache_size must be a non-negative int")
-    bound = _common_miss((key, _allow_list(algorithms), audience, issuer, leeway, token_type))
+    algs = _allow_list(algorithms)
+    seconds = leeway if type(leeway) is int or type(leeway) is float else _leeway_seconds(leeway)
+    if isinstance(require, str):
+        raise TypeError('require must be a list of claim names, e.g. ["exp"]')
+    if require or cache_size:
+        prepared = _prepared(
+            algs,
+            seconds,
+            _ALL_CHECKS,
+            _strings(audience, "audience"),
+            _strings(issuer, "issuer"),
+            _strings(require, "require"),
+            token_type or _NO_TYPE,
+        )
+        bound = _core.Decoder(_keyset(key, algs), prepared)
+    else:
+        bound = _common_miss((key, algs, audience, issuer, leeway, token_type))
     if cache_size == 0:
         return bound
-    seconds = leeway if type(leeway) is int or type(leeway) is float else _leeway_seconds(leeway)
     return VerifiedTokenCache(bound, cache_size, float(seconds))
 
 
@@ -472,14 +489,15 @@ _IMMUTABLE_CLAIMS: Final = frozenset({str, int, float, bool, type(None)})
 class VerifiedTokenCache:
     """A decoder that remembers the tokens it verified, by their exact bytes.
 
-    A hit hands out a copy of the claims the core returned for the same token, once the
-    time claims still hold: ``exp`` as the core checks it (``exp <= now - leeway`` is
-    expired), and no earlier than the moment the core accepted the token, so ``nbf`` and
-    ``iat``, which held then, still hold (a clock stepped back misses the cache and asks
-    the core). Anything else the core checked (signature, allow-list, key, audience,
-    issuer, type, structure) depends only on the token's bytes and on this decoder's
-    keys and options, which never change: a new key set or new settings make a new
-    decoder with an empty cache.
+    ``decode(token, now)`` is the core's decoder (a ``_core.Decoder``), given the time
+    this call read. A hit hands out a copy of the claims the core returned for the same
+    token, once the time claims still hold: ``exp`` as the core checks it
+    (``exp <= now - leeway`` is expired), and no earlier than the moment the core
+    accepted the token, so ``nbf`` and ``iat``, which held then, still hold (a clock
+    stepped back misses the cache and asks the core). Anything else the core checked
+    (signature, allow-list, key, audience, issuer, type, required claims, structure)
+    depends only on the token's bytes and on this decoder's keys and options, which
+    never change: a new key set or new settings make a new decoder with an empty cache.
 
     Only tokens whose claims are all strings, numbers, booleans or null are kept, so no
     caller can alter what a later one receives. Lookups are dictionary lookups on the
@@ -491,7 +509,7 @@ class VerifiedTokenCache:
     __slots__ = ("_decode", "_entries", "_leeway", "_lock", "_size")
 
     def __init__(
-        self, decode: Callable[[str | bytes], dict[str, Any]], size: int, leeway: float
+        self, decode: Callable[[str | bytes, float], dict[str, Any]], size: int, leeway: float
     ) -> None:
         self._decode = decode
         self._size = size
@@ -500,17 +518,17 @@ class VerifiedTokenCache:
         self._lock = threading.Lock()
 
     def __call__(self, token: str | bytes) -> dict[str, Any]:
+        now = time.time()  # one reading, for the cache and the core alike
         cacheable = type(token) is str or type(token) is bytes
         if cacheable:
             entry = self._entries.get(token)
             if entry is not None:
                 claims, since, exp = entry
-                now = time.time()
                 if since <= now and not exp <= now - self._leeway:
                     return claims.copy()
-        claims = self._decode(token)
+        claims = self._decode(token, now)
         if cacheable:
-            self._remember(token, claims)
+            self._remember(token, claims, now)
         return claims
 
     def __len__(self) -> int:
@@ -521,14 +539,14 @@ class VerifiedTokenCache:
         with self._lock:
             self._entries.clear()
 
-    def _remember(self, token: str | bytes, claims: dict[str, Any]) -> None:
+    def _remember(self, token: str | bytes, claims: dict[str, Any], now: float) -> None:
         exp = claims.get("exp", math.inf)  # none: the core accepted the token without one
         if type(exp) is not int and type(exp) is not float:
             return
         for value in claims.values():
             if type(value) not in _IMMUTABLE_CLAIMS:
                 return
-        entry = (claims.copy(), time.time(), float(exp))
+        entry = (claims.copy(), now, float(exp))
         with self._lock:
             entries = self._entries
             entries.pop(token, None)

@@ -37,6 +37,7 @@ from pyauth.exceptions import (
     ExpiredSignatureError,
     InvalidTokenError,
     InvalidTokenTypeError,
+    MissingRequiredClaimError,
 )
 from pyauth.settings import api_settings
 
@@ -95,6 +96,20 @@ def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+def _core_checked(cls: type[Token]) -> bool:
+    """Whether the core's answer is already the whole of ``cls``'s verify(): true while
+    the class keeps pyauth's verify(), check_exp(), verify_token_type() and
+    _expected_type(), whose checks (exp with LEEWAY, JTI_CLAIM present, the type claim)
+    the decoder of :meth:`PyAuthSettings.token_decoder` makes itself. A subclass that
+    changes any of them gets its verify() called after the core."""
+    return (
+        cls.verify is Token.verify
+        and cls.check_exp is Token.check_exp
+        and cls.verify_token_type is Token.verify_token_type
+        and cls._expected_type is Token._expected_type
+    )
+
+
 class Token:
     """A JWT being built (``Token()``) or one that was presented (``Token(raw)``).
 
@@ -130,7 +145,7 @@ class Token:
             self.set_jti()
         else:
             self.payload = self._decode(token, verify)
-            if verify:
+            if verify and not _core_checked(type(self)):
                 self.verify()
 
     def _default_lifetime(self) -> timedelta:
@@ -158,6 +173,10 @@ class Token:
             return signing.decode(token, token_type=self._expected_type())
         except ExpiredSignatureError as exc:
             raise ExpiredTokenError(_("Token is expired")) from exc
+        except MissingRequiredClaimError as exc:  # exp and JTI_CLAIM, as verify() says
+            if exc.claim == "exp":
+                raise TokenError(_("Token has no '%(claim)s' claim") % {"claim": "exp"}) from exc
+            raise TokenError(_("Token has no id")) from exc
         except InvalidTokenTypeError as exc:
             raise TokenError(_("Token has wrong type"), code="token_wrong_type") from exc
         except InvalidTokenError as exc:
@@ -208,8 +227,10 @@ class Token:
     # --- building -----------------------------------------------------------------------
 
     def set_jti(self) -> None:
-        """A fresh random id (128 bits, hex, as simplejwt's uuid4().hex is 32 hex digits)."""
-        self.payload[api_settings.JTI_CLAIM] = secrets.token_hex(16)
+        """A fresh random id (128 bits, hex, as simplejwt's uuid4().hex is 32 hex digits);
+        none when JTI_CLAIM is None."""
+        if api_settings.JTI_CLAIM is not None:
+            self.payload[api_settings.JTI_CLAIM] = secrets.token_hex(16)
 
     def set_exp(
         self,

@@ -50,9 +50,10 @@ class Counting:
         assert isinstance(bound, _core.Decoder)
         self.core = bound
 
-    def __call__(self, token: str | bytes) -> dict[str, Any]:
+    def __call__(self, token: str | bytes, now: float) -> dict[str, Any]:
+        assert now == self.clock.now  # the cache hands the core the time it read
         self.calls += 1
-        return self.core(token, self.clock.now)
+        return self.core(token, now)
 
 
 def _cache(clock: Clock, *, size: int = 8, leeway: float = 0.0) -> tuple[Any, Counting]:
@@ -263,3 +264,20 @@ def test_cached_and_plain_decoders_agree(claims: dict[str, Any]) -> None:
             except exceptions.InvalidTokenError as exc:
                 answers.append(type(exc))
     assert all(a == answers[0] for a in answers)
+
+
+def test_require_is_the_require_option_of_decode() -> None:
+    with_exp = _token({"sub": "ada", "exp": int(NOW) + 10**9})
+    without = _token({"sub": "ada"})
+    for cache_size in (0, 4):
+        decode = pyauth.jwt.decoder(
+            SECRET, ["HS256"], require=["exp", "sub"], cache_size=cache_size
+        )
+        assert decode(with_exp)["sub"] == "ada"
+        with pytest.raises(exceptions.MissingRequiredClaimError) as excinfo:
+            decode(without)
+        assert excinfo.value.claim == "exp"
+        with pytest.raises(exceptions.MissingRequiredClaimError):
+            pyauth.jwt.decode(without, SECRET, algorithms=["HS256"], options={"require": ["exp"]})
+    with pytest.raises(TypeError, match="require"):
+        pyauth.jwt.decoder(SECRET, ["HS256"], require="exp")

@@ -87,6 +87,63 @@ def test_type_is_checked_even_when_a_subclass_skips_verify(user: Any) -> None:
     LenientAccess(str(AccessToken.for_user(user)))
 
 
+@pytest.mark.parametrize(
+    ("claim", "message"), [("exp", "Token has no 'exp' claim"), ("jti", "Token has no id")]
+)
+def test_exp_and_jti_are_required(user: Any, claim: str, message: str) -> None:
+    """What verify() demands, the core demands first for classes that keep pyauth's
+    verify(), with verify()'s messages."""
+    token = AccessToken.for_user(user)
+    del token[claim]
+    for cls in (AccessToken, RefreshToken.access_token_class):
+        with pytest.raises(TokenError) as excinfo:
+            cls(str(token))
+        assert str(excinfo.value.args[0]) == message
+        assert excinfo.value.code == "token_not_valid"
+
+
+def test_no_jti_claim_setting_accepts_tokens_without_one(user: Any, settings: Any) -> None:
+    settings.PYAUTH = {"JTI_CLAIM": None}
+    token = AccessToken.for_user(user)
+    token.payload.pop("jti", None)
+    assert "jti" not in AccessToken(str(token))
+
+
+def test_a_subclass_that_changes_a_check_still_gets_it_called(user: Any) -> None:
+    """The core's answer stands in for verify() only while the class keeps pyauth's
+    checks; a subclass's own verify(), check_exp() or verify_token_type() runs."""
+    calls: list[str] = []
+
+    class Audited(AccessToken):
+        def verify(self) -> None:
+            calls.append("verify")
+            super().verify()
+            if self.get("scope") != "api":
+                raise TokenError("no scope", code="scope")
+
+    class ExpAudited(AccessToken):
+        def check_exp(self, claim: str = "exp", current_time: Any = None) -> None:
+            calls.append(f"check_exp {claim}")
+            super().check_exp(claim, current_time)
+
+    class TypeAudited(AccessToken):
+        def verify_token_type(self) -> None:
+            calls.append("verify_token_type")
+            super().verify_token_type()
+
+    token = AccessToken.for_user(user)
+    raw = str(token)
+    with pytest.raises(TokenError) as excinfo:
+        Audited(raw)
+    assert excinfo.value.code == "scope"
+    token["scope"] = "api"
+    Audited(str(token))
+    ExpAudited(raw)
+    TypeAudited(raw)
+    AccessToken(raw)  # pyauth's own checks: the core's answer, nothing more
+    assert calls == ["verify", "verify", "check_exp exp", "verify_token_type"]
+
+
 def test_token_without_type_is_refused(user: Any) -> None:
     token = AccessToken.for_user(user)
     del token["token_type"]
