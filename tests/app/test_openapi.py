@@ -352,6 +352,33 @@ def test_security_requirements(
     assert _security(spec, method, path) == expected
 
 
+def test_the_schema_is_built_once_per_process(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Building it costs a fraction of a second of CPU and the endpoint is public: a
+    second GET, in either format, is served from what the first built; a settings
+    change builds it again."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    built: list[int] = []
+    real = SchemaGenerator.get_schema
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        built.append(1)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+    settings.AUTH_API_OPEN_REGISTRATION = True  # a settings change: starts empty
+    client = Client()
+    first = json.loads(client.get(SCHEMA_URL, {"format": "json"}).content)
+    assert json.loads(client.get(SCHEMA_URL, {"format": "json"}).content) == first
+    assert yaml.safe_load(client.get(SCHEMA_URL).content) == first
+    assert len(built) == 1
+    settings.AUTH_API_OPEN_REGISTRATION = False
+    closed = json.loads(client.get(SCHEMA_URL, {"format": "json"}).content)
+    assert len(built) == 2 and closed != first
+
+
 def test_closed_registration_is_documented_as_signed_in_only(settings: Any) -> None:
     settings.AUTH_API_OPEN_REGISTRATION = False
     closed = json.loads(Client().get(SCHEMA_URL, {"format": "json"}).content)
