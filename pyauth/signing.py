@@ -34,7 +34,7 @@ def _decode_once(
     token_type: tuple[str, str] | None,
     options: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
-    if options is None:
+    if options is None:  # the request path: one prepared decoder
         return api_settings.token_decoder(token_type)(token)
     return jwt.decode(
         token,
@@ -58,8 +58,6 @@ def decode(
     LEEWAY, and ``token_type`` when given) and return its claims. Raises the
     :class:`pyauth.exceptions.InvalidTokenError` family, as :func:`pyauth.jwt.decode`."""
     try:
-        if options is None:  # the request path: one prepared decoder
-            return api_settings.token_decoder(token_type)(token)
         return _decode_once(token, token_type, options)
     except (NoMatchingKeyError, InvalidAlgorithmError):
         if not _reload_for_unknown_key():
