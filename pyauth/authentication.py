@@ -56,10 +56,12 @@ __all__ = [
 # production).
 _django: dict[Any, Any] = {}
 _DJANGO_SETTINGS = frozenset({"INSTALLED_APPS", "AUTH_USER_MODEL"})
+_UNKNOWN: Any = object()  # "not asked yet"; None is an answer ("no pyauth.lifecycle")
 
 
 def _revocation_check() -> Callable[[Token], None] | None:
-    """pyauth.lifecycle's check_token, or None when the app is not installed."""
+    """pyauth.lifecycle's check_token, or None when the app is not installed. (The request
+    path reads ``_django["check"]`` itself and calls this only to fill it.)"""
     try:
         check: Callable[[Token], None] | None = _django["check"]
     except KeyError:
@@ -80,10 +82,9 @@ def _user_model() -> Any:
         return model
 
 
-def _id_field(user_model: Any) -> Any:
-    """The field USER_ID_FIELD names on ``user_model`` (AuthenticationFailed when there
-    is none), looked up once per model and setting."""
-    id_field = api_settings.USER_ID_FIELD
+def _id_field(user_model: Any, id_field: str) -> Any:
+    """The field ``id_field`` (USER_ID_FIELD) names on ``user_model``
+    (AuthenticationFailed when there is none), looked up once per model and setting."""
     try:
         return _django[("id_field", user_model, id_field)]
     except KeyError:
@@ -317,7 +318,9 @@ class JWTAuthentication(BaseAuthentication):  # type: ignore[misc]
     def check_family(self, token: Token) -> None:
         """Refuse a token whose family (FAMILY_CLAIM) was revoked (logout, replay) or
         whose user was revoked after it was issued (:mod:`pyauth.lifecycle.revocation`)."""
-        check = _revocation_check()
+        check = _django.get("check", _UNKNOWN)  # one lookup: every request asks
+        if check is _UNKNOWN:
+            check = _revocation_check()
         if check is not None:
             check(token)
 
@@ -328,8 +331,11 @@ class JWTAuthentication(BaseAuthentication):  # type: ignore[misc]
             user_id = validated_token.payload[api_settings.USER_ID_CLAIM]
         except KeyError as exc:
             raise InvalidToken(_("Token contained no recognizable user identification")) from exc
-        user_model = _user_model()
-        if api_settings.USER_LOOKUP != "always" and _revocation_check() is not None:
+        user_model = _django.get("user_model") or _user_model()
+        check = _django.get("check", _UNKNOWN)
+        if check is _UNKNOWN:
+            check = _revocation_check()
+        if api_settings.USER_LOOKUP != "always" and check is not None:
             return self.token_user(user_model, user_id, validated_token)
         try:
             user = user_model.objects.get(**{api_settings.USER_ID_FIELD: user_id})
@@ -341,7 +347,8 @@ class JWTAuthentication(BaseAuthentication):  # type: ignore[misc]
 
     def token_user(self, user_model: Any, user_id: Any, token: Token) -> TokenUser:
         """A :class:`TokenUser` for ``user_id`` with the token's USER_CLAIM_FIELDS."""
-        field = _id_field(user_model)
+        id_field = api_settings.USER_ID_FIELD
+        field = _django.get(("id_field", user_model, id_field)) or _id_field(user_model, id_field)
         try:
             value = field.to_python(user_id)
         except Exception as exc:  # ValidationError

@@ -96,20 +96,6 @@ def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def _core_checked(cls: type[Token]) -> bool:
-    """Whether the core's answer is already the whole of ``cls``'s verify(): true while
-    the class keeps pyauth's verify(), check_exp(), verify_token_type() and
-    _expected_type(), whose checks (exp with LEEWAY, JTI_CLAIM present, the type claim)
-    the decoder of :meth:`PyAuthSettings.token_decoder` makes itself. A subclass that
-    changes any of them gets its verify() called after the core."""
-    return (
-        cls.verify is Token.verify
-        and cls.check_exp is Token.check_exp
-        and cls.verify_token_type is Token.verify_token_type
-        and cls._expected_type is Token._expected_type
-    )
-
-
 class Token:
     """A JWT being built (``Token()``) or one that was presented (``Token(raw)``).
 
@@ -145,7 +131,17 @@ class Token:
             self.set_jti()
         else:
             self.payload = self._decode(token, verify)
-            if verify and not _core_checked(type(self)):
+            # The core's answer is already the whole of pyauth's own verify(): the decoder
+            # of PyAuthSettings.token_decoder checks exp with LEEWAY, demands JTI_CLAIM
+            # and the type claim. A subclass that changes verify(), check_exp(),
+            # verify_token_type() or _expected_type() gets its verify() called after it.
+            cls = type(self)
+            if verify and not (
+                cls.verify is Token.verify
+                and cls.check_exp is Token.check_exp
+                and cls.verify_token_type is Token.verify_token_type
+                and cls._expected_type is Token._expected_type
+            ):
                 self.verify()
 
     def _default_lifetime(self) -> timedelta:
