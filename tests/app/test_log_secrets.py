@@ -31,6 +31,7 @@ from rest_framework.test import APIClient
 from django_app.authapi import sms
 from pyauth.lifecycle import revocation
 from pyauth.mfa import services as mfa_services
+from tests.app.clients import CsrfBrowser
 
 NEW_PASSWORD = "Another-quiet-harbour-93"
 WRONG_PASSWORD = "Wrong-but-plausible-4417"
@@ -155,19 +156,6 @@ def _link_params(text: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(match.group(1)).query).items()}
 
 
-class Browser(APIClient):
-    """002's frontend: X-CSRFToken from the cookie on every unsafe request."""
-
-    def __init__(self) -> None:
-        super().__init__(enforce_csrf_checks=True)
-        self.get("/auth-api/get-csrf-token/")
-
-    def generic(self, method: str, path: str, *args: Any, **extra: Any) -> Any:
-        if method.upper() not in ("GET", "HEAD", "OPTIONS"):
-            extra.setdefault("HTTP_X_CSRFTOKEN", self.cookies["csrftoken"].value)
-        return super().generic(method, path, *args, **extra)
-
-
 def flow_000(found: Secrets, password: str) -> None:
     client = APIClient()
     email = "zero@example.com"
@@ -230,7 +218,8 @@ def flow_001(found: Secrets, password: str) -> None:
 
 
 def flow_002(found: Secrets, password: str, user: Any) -> None:
-    browser = Browser()
+    browser = CsrfBrowser()
+    browser.csrf()
     found.cookies(browser)
     response = browser.post("/auth-api/login/", {"email": user.email, "password": WRONG_PASSWORD})
     assert response.status_code == 401

@@ -17,39 +17,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core import mail
-from rest_framework.test import APIClient
 
 from django_app.authapi import sms
+from tests.app.clients import CsrfBrowser as Browser
 
 CODE_RE = re.compile(r"\b(\d{6})\b")
 LINK_RE = re.compile(r"(https?://\S+)")
-
-
-class Browser(APIClient):
-    """APIClient with CSRF enforced that sends X-CSRFToken from its cookie jar."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(enforce_csrf_checks=True, **kwargs)
-
-    def csrf(self) -> str:
-        """Fetch a CSRF token (sets the cookie)."""
-        response = self.get("/auth-api/get-csrf-token/")
-        assert response.status_code == 200
-        token: str = response.json()["csrfToken"]
-        return token
-
-    def _unsafe(self, method: str, path: str, data: Any = None, **extra: Any) -> Any:
-        if "csrftoken" not in self.cookies:
-            self.csrf()
-        extra.setdefault("HTTP_X_CSRFTOKEN", self.cookies["csrftoken"].value)
-        extra.setdefault("format", "json")
-        return getattr(super(), method)(path, data, **extra)
-
-    def post(self, path: str, data: Any = None, **extra: Any) -> Any:  # type: ignore[override]
-        return self._unsafe("post", path, data, **extra)
-
-    def patch(self, path: str, data: Any = None, **extra: Any) -> Any:  # type: ignore[override]
-        return self._unsafe("patch", path, data, **extra)
 
 
 @pytest.fixture

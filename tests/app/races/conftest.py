@@ -34,7 +34,8 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection, connections
-from rest_framework.test import APIClient
+
+from tests.app.clients import CsrfBrowser
 
 S = TypeVar("S")
 R = TypeVar("R")
@@ -147,30 +148,16 @@ def race() -> Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]:
 # --- document 002's clients ----------------------------------------------------------
 
 
-class CsrfClient(APIClient):  # type: ignore[misc]
-    """A frontend of document 002: CSRF enforced, X-CSRFToken sent from the cookie."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(enforce_csrf_checks=True, **kwargs)
-        response = self.get("/auth-api/get-csrf-token/")
-        assert response.status_code == 200, response.content
-
-    def _unsafe(self, method: str, path: str, data: Any = None, **extra: Any) -> Any:
-        extra.setdefault("HTTP_X_CSRFTOKEN", self.cookies["csrftoken"].value)
-        extra.setdefault("format", "json")
-        return getattr(super(), method)(path, data, **extra)
-
-    def post(self, path: str, data: Any = None, **extra: Any) -> Any:  # type: ignore[override]
-        return self._unsafe("post", path, data, **extra)
-
-    def patch(self, path: str, data: Any = None, **extra: Any) -> Any:  # type: ignore[override]
-        return self._unsafe("patch", path, data, **extra)
-
-
 @pytest.fixture
-def csrf_client() -> Callable[[], CsrfClient]:
+def csrf_client() -> Callable[[], CsrfBrowser]:
     """A new document-002 client (makes one GET for its CSRF cookie)."""
-    return CsrfClient
+
+    def make() -> CsrfBrowser:
+        client = CsrfBrowser()
+        client.csrf()
+        return client
+
+    return make
 
 
 def last_code(to: str) -> str:
@@ -190,12 +177,12 @@ def mailed_code() -> Callable[[str], str]:
 
 
 @pytest.fixture
-def sign_in_002(password: str) -> Callable[[Any], CsrfClient]:
+def sign_in_002(password: str) -> Callable[[Any], CsrfBrowser]:
     """``sign_in_002(user)``: a client signed in through login/ and token/ (document
     002's access and refresh cookies set)."""
 
-    def sign_in(user: Any) -> CsrfClient:
-        client = CsrfClient()
+    def sign_in(user: Any) -> CsrfBrowser:
+        client = CsrfBrowser()
         response = client.post("/auth-api/login/", {"email": user.email, "password": password})
         assert response.status_code == 200, response.content
         response = client.post(
