@@ -413,20 +413,32 @@ _COMMON: dict[tuple[Any, ...], _core.Decoder] = {}
 _COMMON_MAX: Final = 256
 
 
-def _common_miss(cache_key: tuple[Any, ...]) -> _core.Decoder:
-    """Prepare (and, when the arguments are hashable, remember) the decoder of a call
-    without options or subject: its key set and options bound once."""
-    key, algs, audience, issuer, leeway, token_type = cache_key
+def _bind(
+    key: KeyLike,
+    algs: tuple[str, ...],
+    audience: str | Iterable[str] | None,
+    issuer: str | Sequence[str] | None,
+    leeway: float | timedelta,
+    token_type: tuple[str, str] | None,
+    required: tuple[str, ...] = (),
+) -> _core.Decoder:
+    """The core's decoder with every check on and these arguments bound."""
     prepared = _prepared(
         algs,
         leeway if type(leeway) is int or type(leeway) is float else _leeway_seconds(leeway),
         _ALL_CHECKS,
         _strings(audience, "audience"),
         _strings(issuer, "issuer"),
-        (),
+        required,
         token_type or _NO_TYPE,
     )
-    decoder = _core.Decoder(_keyset(key, algs), prepared)
+    return _core.Decoder(_keyset(key, algs), prepared)
+
+
+def _common_miss(cache_key: tuple[Any, ...]) -> _core.Decoder:
+    """Prepare (and, when the arguments are hashable, remember) the decoder of a call
+    without options or subject: its key set and options bound once."""
+    decoder = _bind(*cache_key)
     try:
         if len(_COMMON) >= _COMMON_MAX:
             _COMMON.clear()
@@ -460,25 +472,14 @@ def decoder(
     if isinstance(cache_size, bool) or not isinstance(cache_size, int) or cache_size < 0:
         raise ValueError("cache_size must be a non-negative int")
     algs = _allow_list(algorithms)
-    seconds = leeway if type(leeway) is int or type(leeway) is float else _leeway_seconds(leeway)
     if isinstance(require, str):
         raise TypeError('require must be a list of claim names, e.g. ["exp"]')
-    if require or cache_size:
-        prepared = _prepared(
-            algs,
-            seconds,
-            _ALL_CHECKS,
-            _strings(audience, "audience"),
-            _strings(issuer, "issuer"),
-            _strings(require, "require"),
-            token_type or _NO_TYPE,
-        )
-        bound = _core.Decoder(_keyset(key, algs), prepared)
-    else:
-        bound = _common_miss((key, algs, audience, issuer, leeway, token_type))
+    if not require and not cache_size:
+        return _common_miss((key, algs, audience, issuer, leeway, token_type))
+    bound = _bind(key, algs, audience, issuer, leeway, token_type, _strings(require, "require"))
     if cache_size == 0:
         return bound
-    return VerifiedTokenCache(bound, cache_size, float(seconds))
+    return VerifiedTokenCache(bound, cache_size, _leeway_seconds(leeway))
 
 
 # Claim values a cached token may hold: immutable, so the copy each hit hands out cannot
